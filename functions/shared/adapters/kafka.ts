@@ -1,0 +1,52 @@
+import { Kafka, logLevel, type Producer, type KafkaConfig } from 'kafkajs';
+
+/**
+ * Kafka client and an idempotent producer, made once per cold start.
+ * Locally: KAFKA_BROKERS=127.0.0.1:59092 (plaintext).
+ * On AWS (MSK): KAFKA_BROKERS (bootstrap, TLS) and KAFKA_IAM_AUTH=true: SASL/OAUTHBEARER signed
+ * with the function's role by aws-msk-iam-sasl-signer-js.
+ */
+let kafka: Kafka | undefined;
+let producer: Promise<Producer> | undefined;
+
+export function kafkaConfig(clientId = process.env.POWERTOOLS_SERVICE_NAME ?? 'shop'): KafkaConfig {
+  const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (brokers.length === 0) throw new Error('invalid environment: KAFKA_BROKERS is required');
+  const base: KafkaConfig = { clientId, brokers, logLevel: logLevel.WARN, retry: { retries: 5, initialRetryTime: 100 } };
+  if (process.env.KAFKA_IAM_AUTH !== 'true') return base;
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  return {
+    ...base,
+    ssl: true,
+    sasl: {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { generateAuthToken } = require('aws-msk-iam-sasl-signer-js') as typeof import('aws-msk-iam-sasl-signer-js');
+        const t = await generateAuthToken({ region });
+        return { value: t.token };
+      },
+    },
+  };
+}
+
+export function getKafka(): Kafka {
+  kafka ??= new Kafka(kafkaConfig());
+  return kafka;
+}
+
+export function getProducer(): Promise<Producer> {
+  producer ??= (async () => {
+    const p = getKafka().producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await p.connect();
+    return p;
+  })();
+  producer.catch(() => (producer = undefined));
+  return producer;
+}
+
+export async function closeProducer(): Promise<void> {
+  const p = producer;
+  producer = undefined;
+  if (p) await (await p).disconnect().catch(() => undefined);
+}

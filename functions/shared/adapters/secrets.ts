@@ -1,0 +1,19 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
+let client: SecretsManagerClient | undefined;
+const cache = new Map<string, Promise<string>>();
+
+/** Reads a secret's string once per cold start (secret ARNs come from the environment, never values). */
+export function secretString(arn: string): Promise<string> {
+  let p = cache.get(arn);
+  if (!p) {
+    client ??= new SecretsManagerClient({});
+    p = client.send(new GetSecretValueCommand({ SecretId: arn })).then((r) => {
+      if (!r.SecretString) throw new Error(`secret ${arn} has no string value`);
+      return r.SecretString;
+    });
+    p.catch(() => cache.delete(arn));
+    cache.set(arn, p);
+  }
+  return p;
+}

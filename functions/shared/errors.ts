@@ -1,0 +1,81 @@
+/**
+ * Named errors, one place that maps them (http.ts `toHttpResponse`). Use cases throw these;
+ * nothing else catches and hides them.
+ */
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class DomainError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+/** 400: the request is malformed; `issues` names each bad field. */
+export class ValidationError extends DomainError {
+  constructor(message: string, readonly issues: readonly FieldIssue[] = []) {
+    super(message, 'VALIDATION_FAILED');
+  }
+}
+/** 401 */
+export class UnauthorizedError extends DomainError {
+  constructor(message = 'missing or invalid credentials') {
+    super(message, 'UNAUTHORIZED');
+  }
+}
+/** 403 */
+export class ForbiddenError extends DomainError {
+  constructor(message = 'not allowed') {
+    super(message, 'FORBIDDEN');
+  }
+}
+/** 404 */
+export class NotFoundError extends DomainError {
+  constructor(message: string) {
+    super(message, 'NOT_FOUND');
+  }
+}
+/** 409: optimistic concurrency conflict or a state that forbids the command. */
+export class ConflictError extends DomainError {
+  constructor(message: string, code = 'CONFLICT') {
+    super(message, code);
+  }
+}
+/** 413 */
+export class PayloadTooLargeError extends DomainError {
+  constructor(message: string) {
+    super(message, 'PAYLOAD_TOO_LARGE');
+  }
+}
+/** 422: well-formed but refers to things that do not exist (e.g. unknown SKU). */
+export class UnprocessableError extends DomainError {
+  constructor(message: string, readonly issues: readonly FieldIssue[] = []) {
+    super(message, 'UNPROCESSABLE');
+  }
+}
+/** 429 */
+export class RateLimitedError extends DomainError {
+  constructor(message = 'too many requests', readonly retryAfterSeconds = 1) {
+    super(message, 'RATE_LIMITED');
+  }
+}
+/** 501: a manifest entry whose handler is not built yet. */
+export class NotImplementedError extends DomainError {
+  constructor(message: string) {
+    super(message, 'NOT_IMPLEMENTED');
+  }
+}
+/** 503: a dependency (store, broker, provider) is unavailable; safe to retry. */
+export class DependencyUnavailableError extends DomainError {
+  constructor(message: string, readonly dependency: string) {
+    super(message, 'DEPENDENCY_UNAVAILABLE');
+  }
+}
+/** Transient failure inside a saga task: Step Functions retries it (ASL Retry on this name). */
+export class TransientError extends DomainError {
+  constructor(message: string) {
+    super(message, 'TRANSIENT');
+  }
+}

@@ -1,0 +1,18 @@
+import type { ServiceDef } from '../types';
+
+export const paymentService: ServiceDef = {
+  name: 'payment',
+  description: 'Authorize, capture, refund/void through a provider adapter behind a circuit breaker and retries.',
+  handlers: [
+    {
+      name: 'PaymentTasks',
+      kind: 'task',
+      entry: 'functions/payment/handlers/tasks.ts',
+      description: 'Saga tasks: AuthorizePayment, CapturePayment, RefundPayment',
+      produces: ['payment-events'],
+      stores: ['postgres', 'kafka-producer'],
+      timeoutSeconds: 30,
+      implemented: false,
+    },
+  ],
+};
