@@ -1,0 +1,91 @@
+/**
+ * Where each local engine listens. An environment variable that is set means "use this existing
+ * endpoint" (the engine is then neither installed nor started); otherwise the fixed loopback default.
+ * Plain module, no side effects: imported by the local runtime, the tests and the engines CLI.
+ */
+export type EngineName = 'postgres' | 'redis' | 'kafka' | 'opensearch' | 'mongo' | 'dynamodb';
+
+export const ENGINE_NAMES: readonly EngineName[] = ['postgres', 'redis', 'kafka', 'opensearch', 'mongo', 'dynamodb'];
+
+export interface Endpoints {
+  readonly pgUrl: string;
+  readonly redisUrl: string;
+  readonly kafkaBrokers: string[];
+  readonly opensearchUrl: string;
+  readonly mongoUrl: string;
+  readonly dynamodbEndpoint: string;
+}
+
+/** Fixed local ports (non-default so they do not clash with a developer's own servers). */
+export const PORTS = {
+  postgres: 55432,
+  redis: 56379,
+  kafka: 59092,
+  kafkaController: 59093,
+  opensearch: 59200,
+  opensearchTransport: 59300,
+  mongo: 57017,
+  dynamodb: 58000,
+} as const;
+
+export const DEFAULTS = {
+  PG_URL: `postgres://shop:shop@127.0.0.1:${PORTS.postgres}/shop`,
+  REDIS_URL: `redis://127.0.0.1:${PORTS.redis}`,
+  KAFKA_BROKERS: `127.0.0.1:${PORTS.kafka}`,
+  OPENSEARCH_URL: `http://127.0.0.1:${PORTS.opensearch}`,
+  MONGO_URL: `mongodb://127.0.0.1:${PORTS.mongo}/shop`,
+  DYNAMODB_ENDPOINT: `http://127.0.0.1:${PORTS.dynamodb}`,
+} as const;
+
+export type EndpointVar = keyof typeof DEFAULTS;
+
+/** The env var that points each engine at an existing endpoint. */
+export const ENGINE_ENV_VAR: Record<EngineName, EndpointVar> = {
+  postgres: 'PG_URL',
+  redis: 'REDIS_URL',
+  kafka: 'KAFKA_BROKERS',
+  opensearch: 'OPENSEARCH_URL',
+  mongo: 'MONGO_URL',
+  dynamodb: 'DYNAMODB_ENDPOINT',
+};
+
+function read(name: EndpointVar, env: NodeJS.ProcessEnv): string {
+  const v = env[name]?.trim();
+  return v ? v : DEFAULTS[name];
+}
+
+/** True when the user pointed this engine at an existing endpoint (so we neither install nor start it). */
+export function isExternal(engine: EngineName, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env[ENGINE_ENV_VAR[engine]]?.trim());
+}
+
+export function endpoints(env: NodeJS.ProcessEnv = process.env): Endpoints {
+  return {
+    pgUrl: read('PG_URL', env),
+    redisUrl: read('REDIS_URL', env),
+    kafkaBrokers: read('KAFKA_BROKERS', env).split(',').map((s) => s.trim()).filter(Boolean),
+    opensearchUrl: read('OPENSEARCH_URL', env),
+    mongoUrl: read('MONGO_URL', env),
+    dynamodbEndpoint: read('DYNAMODB_ENDPOINT', env),
+  };
+}
+
+/**
+ * The environment a local process (handler, runtime, test worker) needs to reach the engines:
+ * the endpoint variables plus dummy AWS credentials and region for local SDK clients (DynamoDB).
+ * Existing AWS_* values are kept.
+ */
+export function engineEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const e = endpoints(env);
+  return {
+    PG_URL: e.pgUrl,
+    REDIS_URL: e.redisUrl,
+    KAFKA_BROKERS: e.kafkaBrokers.join(','),
+    OPENSEARCH_URL: e.opensearchUrl,
+    MONGO_URL: e.mongoUrl,
+    DYNAMODB_ENDPOINT: e.dynamodbEndpoint,
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    AWS_REGION: env.AWS_REGION ?? 'us-east-1',
+  };
+}
