@@ -1,0 +1,222 @@
+/**
+ * The local runtime: the platform manifest (lib/manifest) run on one machine against the real engines.
+ * The SAME handlers and the SAME statemachines/*.asl.json that CDK deploys; a handler never knows
+ * which deployer runs it (it reads its config from the environment, set here as CDK sets it there).
+ *
+ * API (stable; the saga, benchmarks and tests build on it):
+ *
+ *   const p = await startPlatform(opts?)        // everything below is optional
+ *     opts.port                 gateway port (default PORT env or 3000; 0 = any free port)
+ *     opts.awsPort              AWS JSON endpoint port (Step Functions + EventBridge; default 3001; 0 = any)
+ *     opts.host                 default 127.0.0.1
+ *     opts.components           subset of ['gateway','consumers','schedules','sfn','aws-endpoint'] (default: all)
+ *     opts.manifest             a manifest override (e.g. the real one plus test-only services/topics)
+ *     opts.stateMachines        extra state machines to register: [{ name, definition (object | repo path), taskFunctions }]
+ *     opts.scheduleIntervalMs   schedule handlers' interval (default 1000)
+ *     opts.retryIntervalOverrides  ms before each ASL retry: one number for every state, or { StateName: ms | ms[] }
+ *     opts.executionStore       'postgres' (default: table local_runtime.sfn_executions) | 'memory' | an ExecutionStore
+ *     opts.resumeRunningExecutions  re-run executions a crash left RUNNING (default false; `npm start` sets true)
+ *     opts.consumer             { attempts?: 3, backoffMs?: 200, groupIdSuffix?: '', fromBeginning?: true }
+ *     opts.includeUnimplemented also run consumers/schedules of handlers with implemented:false (default false)
+ *     opts.handlerTimeoutMs     overrides every handler's timeout
+ *   p.url                       gateway base URL, e.g. http://127.0.0.1:3000 (GET /health, GET /openapi.json, manifest routes)
+ *   p.awsUrl                    AWS endpoint URL (also put in AWS_ENDPOINT_URL_SFN / AWS_ENDPOINT_URL_EVENTBRIDGE)
+ *   p.sfn                       LocalStepFunctions: startExecution({ stateMachineArn, name?, input? }), describeExecution(arn),
+ *                               listExecutions({ stateMachineArn, statusFilter? }), getExecutionHistory(arn) -> HistoryEvent[],
+ *                               waitForExecution(arn, timeoutMs?), drain(), stateMachineArn(name), register({...})
+ *   p.stateMachineArns          { OrderSaga: 'arn:aws:states:us-east-1:000000000000:stateMachine:OrderSaga', ... }
+ *   p.bus                       LocalEventBus: putEvents(entries), events (every event put), subscribe(fn), drain()
+ *   p.handlers                  HandlerRegistry: invoke(name, event) like a Lambda RequestResponse invoke
+ *   p.schedules                 runNow(handlerName)
+ *   p.consumers                 the running consumer groups
+ *   p.stop()                    consumers disconnect, schedules finish, executions drain (5 s) then abort, servers close, pools end
+ *
+ * Environment set for handlers (a variable already set wins, except the endpoint ones this process owns):
+ *   engine endpoints (PG_URL, KAFKA_BROKERS, REDIS_URL, ...; see local/engines/endpoints.ts), dummy AWS
+ *   credentials and region, JWT_SECRET (dev default), STATE_MACHINE_ARN (first manifest state machine),
+ *   EVENT_BUS_NAME, AWS_ENDPOINT_URL_SFN and AWS_ENDPOINT_URL_EVENTBRIDGE (the AWS endpoint).
+ *
+ * Step Functions semantics to rely on (same as AWS Standard): StartExecution with a used name returns the
+ * running execution when the input is the same; otherwise (different input, or the execution already ended)
+ * it throws ExecutionAlreadyExists, so a saga starter must treat ExecutionAlreadyExists as "already started".
+ */
+import '../polyfills';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { allHandlers, manifest as defaultManifest, validateManifest, type PlatformManifest } from '../../lib/manifest';
+import { engineEnv } from '../engines/endpoints';
+import { startAwsEndpoint, type AwsEndpoint } from './aws-endpoint';
+import { createTopics, startConsumers, type ConsumerGroups } from './consumers';
+import { DEV_JWT_SECRET, engineEndpoints, LOCAL_EVENT_BUS, setDefaultEnv } from './env';
+import { LocalEventBus } from './eventbus';
+import { startGateway, type Gateway } from './gateway';
+import { HandlerRegistry, REPO_ROOT } from './handlers';
+import { log } from './log';
+import { startSchedules, type Schedules } from './schedules';
+import { LocalStepFunctions, type RegisterOptions, type RetryIntervalOverrides } from './sfn/runner';
+import { MemoryExecutionStore, PgExecutionStore } from './sfn/store';
+import type { ExecutionStore } from './sfn/types';
+
+export { LocalStepFunctions } from './sfn/runner';
+export type { RegisterOptions, RetryIntervalOverrides } from './sfn/runner';
+export { MemoryExecutionStore, PgExecutionStore } from './sfn/store';
+export * from './sfn/types';
+export { LocalEventBus } from './eventbus';
+export type { BusEvent, PutEventsEntry, PutEventsResult } from './eventbus';
+export { HandlerRegistry, LambdaInvocationError } from './handlers';
+export { createTopics, DEAD_LETTER_TOPIC, kafkaClient } from './consumers';
+export { buildMskEvent, type MskEvent, type MskRecord } from './msk-event';
+export { buildProxyEvent, buildAuthorizerEvent } from './apigw-event';
+export { scheduledEvent } from './schedules';
+export { matchesPattern } from './event-pattern';
+export { LOCAL_EVENT_BUS, LOCAL_ACCOUNT } from './env';
+
+export type Component = 'gateway' | 'consumers' | 'schedules' | 'sfn' | 'aws-endpoint';
+export const ALL_COMPONENTS: readonly Component[] = ['gateway', 'consumers', 'schedules', 'sfn', 'aws-endpoint'];
+
+export interface PlatformOptions {
+  readonly port?: number;
+  readonly awsPort?: number;
+  readonly host?: string;
+  readonly components?: readonly Component[];
+  readonly manifest?: PlatformManifest;
+  readonly stateMachines?: readonly RegisterOptions[];
+  readonly scheduleIntervalMs?: number;
+  readonly retryIntervalOverrides?: RetryIntervalOverrides;
+  readonly executionStore?: 'postgres' | 'memory' | ExecutionStore;
+  readonly resumeRunningExecutions?: boolean;
+  readonly consumer?: { attempts?: number; backoffMs?: number; groupIdSuffix?: string; fromBeginning?: boolean };
+  readonly includeUnimplemented?: boolean;
+  readonly handlerTimeoutMs?: number;
+}
+
+export interface Platform {
+  readonly url: string;
+  readonly awsUrl: string;
+  readonly manifest: PlatformManifest;
+  readonly handlers: HandlerRegistry;
+  readonly sfn: LocalStepFunctions;
+  readonly stateMachineArns: Readonly<Record<string, string>>;
+  readonly bus: LocalEventBus;
+  readonly consumers: ConsumerGroups | undefined;
+  readonly schedules: Schedules | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
+  const manifest = opts.manifest ?? defaultManifest;
+  validateManifest(manifest);
+  const on = new Set(opts.components ?? ALL_COMPONENTS);
+  setDefaultEnv(engineEnv());
+  if (!process.env.JWT_SECRET && !process.env.JWT_SECRET_ARN) process.env.JWT_SECRET = DEV_JWT_SECRET;
+  process.env.EVENT_BUS_NAME = LOCAL_EVENT_BUS;
+  setDefaultEnv({ POWERTOOLS_METRICS_NAMESPACE: 'Shop', POWERTOOLS_DEV: 'true' });
+
+  const handlers = new HandlerRegistry(manifest, REPO_ROOT, opts.handlerTimeoutMs);
+  const bus = new LocalEventBus(manifest, handlers);
+  const { pgUrl, kafkaBrokers } = engineEndpoints();
+  // Stopped in this order: gateway, schedules, consumers (no new work), executions drain, AWS endpoint, shared adapters.
+  const cleanups: Partial<Record<'gateway' | 'schedules' | 'consumers' | 'sfn' | 'aws', () => Promise<void>>> = {};
+  const stopAll = async () => {
+    for (const k of ['gateway', 'schedules', 'consumers', 'sfn', 'aws'] as const) {
+      await cleanups[k]?.().catch((err: Error) => log.error(`stop: ${k} failed`, { error: err.message }));
+    }
+    await closeSharedAdapters();
+  };
+
+  try {
+    let store: ExecutionStore;
+    if (opts.executionStore === 'memory' || !on.has('sfn')) store = new MemoryExecutionStore();
+    else if (opts.executionStore && typeof opts.executionStore === 'object') store = opts.executionStore;
+    else store = new PgExecutionStore(pgUrl);
+    const sfn = new LocalStepFunctions({ manifest, handlers, bus, store, ...(opts.retryIntervalOverrides !== undefined ? { retryIntervalOverrides: opts.retryIntervalOverrides } : {}) });
+    cleanups.sfn = () => sfn.stop();
+    const stateMachineArns: Record<string, string> = {};
+    if (on.has('sfn')) {
+      await store.init();
+      for (const sm of manifest.stateMachines) {
+        if (!existsSync(path.resolve(REPO_ROOT, sm.definitionFile))) {
+          log.warn(`sfn: ${sm.definitionFile} does not exist yet; state machine ${sm.name} NOT registered`);
+          continue;
+        }
+        stateMachineArns[sm.name] = sfn.registerFromDef(sm);
+      }
+      for (const r of opts.stateMachines ?? []) stateMachineArns[r.name] = sfn.register(r);
+      const first = manifest.stateMachines[0];
+      if (first && stateMachineArns[first.name]) process.env.STATE_MACHINE_ARN = stateMachineArns[first.name];
+      if (opts.resumeRunningExecutions) await sfn.resumeRunning();
+    }
+
+    let aws: AwsEndpoint | undefined;
+    if (on.has('aws-endpoint')) {
+      aws = await startAwsEndpoint({ sfn, bus, port: opts.awsPort ?? 3001, ...(opts.host ? { host: opts.host } : {}) });
+      cleanups.aws = () => aws!.close();
+      process.env.AWS_ENDPOINT_URL_SFN = aws.url;
+      process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = aws.url;
+    }
+
+    const runnable = (kind: 'consumer' | 'schedule') =>
+      allHandlers(manifest)
+        .filter((h) => (kind === 'consumer' ? (h.consumes ?? []).length > 0 : h.kind === 'schedule'))
+        .filter((h) => {
+          if (h.implemented || opts.includeUnimplemented) return true;
+          log.warn(`${kind} ${h.name} is not implemented (manifest implemented:false): not started`);
+          return false;
+        })
+        .map((h) => h.name);
+
+    let consumers: ConsumerGroups | undefined;
+    if (on.has('consumers')) {
+      await createTopics(manifest, kafkaBrokers);
+      const only = runnable('consumer');
+      if (only.length > 0) {
+        consumers = await startConsumers({ manifest, handlers, brokers: kafkaBrokers, only, ...opts.consumer });
+        cleanups.consumers = () => consumers!.stop();
+      }
+    }
+
+    let schedules: Schedules | undefined;
+    if (on.has('schedules')) {
+      schedules = startSchedules({ manifest, handlers, only: runnable('schedule'), ...(opts.scheduleIntervalMs !== undefined ? { intervalMs: opts.scheduleIntervalMs } : {}) });
+      cleanups.schedules = () => schedules!.stop();
+    }
+
+    let gateway: Gateway | undefined;
+    if (on.has('gateway')) {
+      const port = opts.port ?? (process.env.PORT ? Number(process.env.PORT) : 3000);
+      gateway = await startGateway({ manifest, handlers, port, ...(opts.host ? { host: opts.host } : {}) });
+      cleanups.gateway = () => gateway!.close();
+    }
+
+    let stopped: Promise<void> | undefined;
+    return {
+      url: gateway?.url ?? '',
+      awsUrl: aws?.url ?? '',
+      manifest,
+      handlers,
+      sfn,
+      stateMachineArns,
+      bus,
+      consumers,
+      schedules,
+      stop: () => (stopped ??= stopAll()),
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Ends the pools and clients the handlers opened through functions/shared/adapters (each a no-op when unused). */
+export async function closeSharedAdapters(): Promise<void> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const closers: Array<() => Promise<void>> = [
+    () => (require('../../functions/shared/adapters/kafka') as typeof import('../../functions/shared/adapters/kafka')).closeProducer(),
+    () => (require('../../functions/shared/adapters/pg') as typeof import('../../functions/shared/adapters/pg')).closePool(),
+    () => (require('../../functions/shared/adapters/redis') as typeof import('../../functions/shared/adapters/redis')).closeRedis(),
+    () => (require('../../functions/shared/adapters/mongo') as typeof import('../../functions/shared/adapters/mongo')).closeMongo(),
+    () => (require('../../functions/shared/adapters/opensearch') as typeof import('../../functions/shared/adapters/opensearch')).closeOpenSearch(),
+  ];
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  await Promise.all(closers.map((c) => c().catch((err: Error) => log.warn('stop: adapter close failed', { error: err.message }))));
+}

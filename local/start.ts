@@ -1,0 +1,89 @@
+/**
+ * `npm start`: the whole platform on this machine.
+ *   1. engines: started or reused (an env var such as PG_URL points at an existing one instead);
+ *   2. PostgreSQL migrations (functions/platform/migrations.ts, the code the CDK custom resource runs);
+ *   3. Kafka topics of the manifest; consumers, schedules, the Step Functions runner, the EventBridge
+ *      bus, the AWS JSON endpoint and the API gateway (see local/runtime/index.ts);
+ *   4. prints where everything is; Ctrl-C (SIGINT) or SIGTERM stops everything cleanly, exit code 0.
+ * Env: PORT (gateway, default 3000), AWS_PORT (Step Functions/EventBridge endpoint, default 3001),
+ *      SCHEDULE_INTERVAL_MS (default 1000), SKIP_ENGINES=1 (do not start engines, only use the endpoints).
+ */
+import './polyfills';
+import { engineEnv, endpoints } from './engines/endpoints';
+import { startPlatform } from './runtime';
+
+const say = (m: string) => process.stdout.write(`${m}\n`);
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  if (process.env.SKIP_ENGINES !== '1') {
+    say('engines: starting or reusing (first run installs them; this can take a few minutes)...');
+    const { ensureEngines } = await import('./engines');
+    await ensureEngines();
+  }
+  for (const [k, v] of Object.entries(engineEnv())) if (!process.env[k]) process.env[k] = v;
+
+  try {
+    const { runMigrations } = await import('../functions/platform/migrations');
+    const ran = await runMigrations({ log: () => undefined });
+    say(`migrations: ${ran.length === 0 ? 'up to date' : `applied ${ran.join(', ')}`}`);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND') say('!!! migrations: functions/platform/migrations.ts has no runMigrations yet: SKIPPED (the database may lack tables) !!!');
+    else throw err;
+  }
+
+  const platform = await startPlatform({
+    port: Number(process.env.PORT ?? 3000),
+    awsPort: Number(process.env.AWS_PORT ?? 3001),
+    scheduleIntervalMs: Number(process.env.SCHEDULE_INTERVAL_MS ?? 1000),
+    resumeRunningExecutions: true,
+  });
+
+  const e = endpoints();
+  const sms = Object.entries(platform.stateMachineArns);
+  say('');
+  say(`shop is running (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  say(`  API gateway        ${platform.url}            (GET /health)`);
+  say(`  OpenAPI document   ${platform.url}/openapi.json`);
+  say(`  Step Functions     ${platform.awsUrl}            (AWS_ENDPOINT_URL_SFN; ${sms.map(([n, a]) => `${n}: ${a}`).join(', ') || 'no state machine'})`);
+  say(`  EventBridge        ${platform.awsUrl}            (AWS_ENDPOINT_URL_EVENTBRIDGE; bus ${platform.bus.busName})`);
+  say(`  consumers          ${platform.consumers?.groups.map((g) => `${g.handler}<-${g.topics.join('+')}`).join(', ') || 'none'}`);
+  say(`  schedules          ${platform.schedules?.handlers.join(', ') || 'none'}`);
+  say(`  PostgreSQL         ${e.pgUrl}`);
+  say(`  Kafka              ${e.kafkaBrokers.join(',')}`);
+  say(`  Redis              ${e.redisUrl}`);
+  say(`  OpenSearch         ${e.opensearchUrl}`);
+  say(`  Mongo wire         ${e.mongoUrl}`);
+  say(`  DynamoDB           ${e.dynamodbEndpoint}`);
+  say('Ctrl-C stops it (engines keep running: npm run engines -- stop).');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal}: stopping...`);
+    const force = setTimeout(() => {
+      say('shutdown took longer than 20 s; exiting');
+      process.exit(1);
+    }, 20000);
+    force.unref();
+    platform.stop().then(
+      () => {
+        say('stopped.');
+        process.exit(0);
+      },
+      (err: Error) => {
+        say(`stop failed: ${err.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`npm start failed: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
