@@ -15,7 +15,10 @@ const totals: Record<CatalogMetricName, { count: number; sum: number }> = {
   ProjectionLag: { count: 0, sum: 0 },
 };
 
+let pending = false;
+
 export function recordMetric(name: CatalogMetricName, value = 1): void {
+  pending = true;
   const unit = name === 'CacheHit' || name === 'CacheMiss' ? MetricUnit.Count : MetricUnit.Milliseconds;
   metrics.addMetric(name, unit, value);
   totals[name].count += 1;
@@ -35,6 +38,8 @@ export function resetCatalogMetricTotals(): void {
 
 /** Flushes stored metrics (one EMF line under Lambda); never throws into the caller. */
 export function flushMetrics(): void {
+  if (!pending) return;
+  pending = false;
   try {
     metrics.publishStoredMetrics();
   } catch {

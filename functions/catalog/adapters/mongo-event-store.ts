@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 import { ConflictError } from '../../shared/errors';
 import { replay, type ProductEvent, type ProductState, type StoredEvent } from '../domain/product';
@@ -89,7 +90,8 @@ export class MongoEventStore implements EventStore {
   async append(req: AppendRequest): Promise<StoredEvent> {
     await this.ensureIndexes();
     const _id = `${req.aggregateId}:${req.version}`;
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 30; attempt++) {
+      if (attempt > 0) await sleep(Math.random() * Math.min(50, 2 ** attempt));
       const seq = await this.nextSeq(1);
       const doc: EventDoc = {
         _id,
@@ -114,10 +116,19 @@ export class MongoEventStore implements EventStore {
           await this.fenceGap(seq).catch(() => undefined);
           throw new ConflictError(`product ${req.aggregateId} version ${req.version} was written concurrently; reload and retry`, 'VERSION_CONFLICT');
         }
-        // Our seq was fenced by the relay (we were slower than its gap timeout): take another.
+        // The seq is taken: the relay fenced it (we were slower than its gap timeout), or the
+        // counter handed it out twice (FerretDB 1.x findAndModify is not atomic under
+        // concurrency). Move the counter past the highest seq in use and take another.
+        await this.repairCounter().catch(() => undefined);
       }
     }
     throw new Error(`could not allocate a seq for ${_id}`);
+  }
+
+  /** Moves the seq counter up to the highest seq in the event store (never down). */
+  async repairCounter(): Promise<void> {
+    const top = await this.events.find({}, { projection: { seq: 1 } }).sort({ seq: -1 }).limit(1).next();
+    if (top) await this.meta.updateOne({ _id: SEQ_ID, value: { $lt: top.seq } }, { $set: { value: top.seq } });
   }
 
   async saveSnapshot(state: ProductState): Promise<void> {
@@ -196,6 +207,7 @@ export class MongoEventStore implements EventStore {
   async appendCreatedMany(states: readonly ProductState[]): Promise<{ inserted: number; duplicates: number }> {
     await this.ensureIndexes();
     if (states.length === 0) return { inserted: 0, duplicates: 0 };
+    await this.repairCounter();
     const last = await this.nextSeq(states.length);
     const first = last - states.length + 1;
     const docs: EventDoc[] = states.map((s, i) => ({
