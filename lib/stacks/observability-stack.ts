@@ -1,0 +1,246 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as aps from 'aws-cdk-lib/aws-aps';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as grafana from 'aws-cdk-lib/aws-grafana';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config';
+import { METRICS_NAMESPACE } from '../constructs/shop-function';
+import { acknowledge } from '../constructs/nag';
+import type { AppStack } from './app-stack';
+
+export interface ObservabilityStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly app: AppStack;
+}
+
+/**
+ * CloudWatch dashboard and alarms (to an encrypted SNS topic), an Amazon Managed Prometheus
+ * workspace, and — behind the `grafana` switch — an Amazon Managed Grafana workspace whose
+ * dashboards live in dashboards/*.json.
+ */
+export class ObservabilityStack extends Stack {
+  public readonly alarmTopic: sns.Topic;
+  public readonly dashboard: cloudwatch.Dashboard;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly prometheus: aps.CfnWorkspace;
+  public readonly grafana?: grafana.CfnWorkspace;
+
+  constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
+    super(scope, id, props);
+    const { config, app } = props;
+    const obs = config.observability;
+
+    // ---- alarm topic (KMS-encrypted; CloudWatch may use the key) --------------------------------
+    const key = new kms.Key(this, 'AlarmKey', { enableKeyRotation: true, description: `${config.prefix} alarm topic encryption` });
+    key.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
+    this.alarmTopic = new sns.Topic(this, 'Alarms', { displayName: `${config.prefix} alarms`, masterKey: key, enforceSSL: true });
+    if (obs.alarmEmail) this.alarmTopic.addSubscription(new subs.EmailSubscription(obs.alarmEmail));
+    const action = new cwActions.SnsAction(this.alarmTopic);
+    const alarm = (id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm => {
+      const a = new cloudwatch.Alarm(this, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...props });
+      a.addAlarmAction(action);
+      a.addOkAction(action);
+      this.alarms.push(a);
+      return a;
+    };
+
+    const api = app.api.api;
+    const sagas = [...app.stateMachines.values()];
+    const consumerFns = [...new Set(app.consumers.map((c) => c.handler))].map((n) => app.functions.get(n)!);
+    const dlqs = [...new Map(app.consumers.map((c) => [c.handler, c.dlq])).entries()];
+
+    // ---- alarms -----------------------------------------------------------------------------------
+    alarm('Api5xx', {
+      alarmDescription: 'API answered 5xx (5-minute sum >= 5)',
+      metric: api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 5,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    alarm('ApiP99', {
+      alarmDescription: `API p99 latency above ${obs.p99LatencyMsThreshold} ms for 3 of 5 minutes`,
+      metric: api.metricLatency({ period: Duration.minutes(1), statistic: 'p99' }),
+      threshold: obs.p99LatencyMsThreshold,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    for (const sm of sagas) {
+      alarm(`${sm.node.id}Failures`, {
+        alarmDescription: `${sm.node.id}: executions failed, timed out or aborted (a saga that could not compensate)`,
+        metric: new cloudwatch.MathExpression({
+          expression: 'f + t + a',
+          usingMetrics: {
+            f: sm.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+            t: sm.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
+            a: sm.stateMachine.metricAborted({ period: Duration.minutes(5), statistic: 'Sum' }),
+          },
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    }
+    alarm('SagaFailedMetric', {
+      alarmDescription: 'Orders cancelled by the saga (Shop/SagaFailed, service=order) above 10 in 5 minutes',
+      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'SagaFailed', dimensionsMap: { service: 'order' }, period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 10,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    for (const [handler, dlq] of dlqs) {
+      alarm(`${handler}DlqDepth`, {
+        alarmDescription: `${handler}: records in the on-failure queue`,
+        metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    }
+    for (const fn of consumerFns) {
+      alarm(`${fn.def.name}OffsetLag`, {
+        alarmDescription: `${fn.def.name}: Kafka offset lag above ${obs.offsetLagThreshold} for 5 minutes`,
+        metric: fn.metric('OffsetLag', { period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: obs.offsetLagThreshold,
+        evaluationPeriods: 5,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+    }
+    for (const fn of app.functions.values()) {
+      alarm(`${fn.def.name}Errors`, {
+        alarmDescription: `${fn.def.name}: invocation errors (5-minute sum >= 5)`,
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 5,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    }
+
+    // ---- dashboard --------------------------------------------------------------------------------
+    const search = (metricName: string, stat = 'Sum', period = 60): string => `SUM(SEARCH('{${METRICS_NAMESPACE},service} MetricName="${metricName}"', '${stat}', ${period}))`;
+    const expr = (expression: string, label: string, usingMetrics: Record<string, cloudwatch.IMetric> = {}): cloudwatch.MathExpression =>
+      new cloudwatch.MathExpression({ expression, label, usingMetrics, period: Duration.minutes(1) });
+    const sagaWidgets = sagas.map(
+      (sm) =>
+        new cloudwatch.GraphWidget({
+          title: `${sm.node.id}: success rate (%)`,
+          width: 8,
+          left: [
+            expr('100 * s / (s + f + t + a)', 'success rate', {
+              s: sm.stateMachine.metricSucceeded({ statistic: 'Sum' }),
+              f: sm.stateMachine.metricFailed({ statistic: 'Sum' }),
+              t: sm.stateMachine.metricTimedOut({ statistic: 'Sum' }),
+              a: sm.stateMachine.metricAborted({ statistic: 'Sum' }),
+            }),
+          ],
+          leftYAxis: { min: 0, max: 100 },
+        }),
+    );
+    const routeLatency = app.api.routes.map((r) => {
+      const [method, resource] = r.split(' ') as [string, string];
+      return new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName: 'Latency',
+        dimensionsMap: { ApiName: api.restApiName, Stage: api.deploymentStage.stageName, Method: method, Resource: resource },
+        statistic: 'p99',
+        period: Duration.minutes(1),
+        label: r,
+      });
+    });
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${config.prefix}-platform`,
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({ title: 'Orders per minute', width: 8, left: [expr(search('OrdersPlaced'), 'orders/min')] }),
+          ...sagaWidgets,
+          new cloudwatch.GraphWidget({
+            title: 'Cache hit ratio (%)',
+            width: 8,
+            left: [expr(`100 * ${search('CacheHit')} / (${search('CacheHit')} + ${search('CacheMiss')})`, 'hit ratio')],
+            leftYAxis: { min: 0, max: 100 },
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({ title: 'p99 latency per route (ms)', width: 12, left: routeLatency }),
+          new cloudwatch.GraphWidget({
+            title: 'Errors per function',
+            width: 12,
+            left: [...app.functions.values()].map((fn) => fn.metricErrors({ statistic: 'Sum', period: Duration.minutes(1), label: fn.def.name })),
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Kafka consumer offset lag',
+            width: 12,
+            left: consumerFns.map((fn) => fn.metric('OffsetLag', { statistic: 'Maximum', period: Duration.minutes(1), label: fn.def.name })),
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Search latency (ms) and projection lag (ms)',
+            width: 12,
+            left: [expr(search('SearchLatency', 'Average'), 'search latency avg')],
+            right: [expr(search('ProjectionLag', 'Maximum'), 'projection lag max')],
+          }),
+        ],
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms })],
+      ],
+    });
+
+    // ---- Amazon Managed Prometheus (always) and Grafana (switch) ----------------------------------
+    this.prometheus = new aps.CfnWorkspace(this, 'Prometheus', { alias: `${config.prefix}-metrics` });
+    if (obs.grafana) {
+      const role = new iam.Role(this, 'GrafanaRole', {
+        assumedBy: new iam.ServicePrincipal('grafana.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+        description: 'Managed Grafana: read CloudWatch, X-Ray and the Prometheus workspace',
+      });
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'cloudwatch:DescribeAlarmsForMetric',
+            'cloudwatch:DescribeAlarmHistory',
+            'cloudwatch:DescribeAlarms',
+            'cloudwatch:ListMetrics',
+            'cloudwatch:GetMetricData',
+            'cloudwatch:GetInsightRuleReport',
+            'logs:DescribeLogGroups',
+            'logs:GetLogGroupFields',
+            'logs:StartQuery',
+            'logs:StopQuery',
+            'logs:GetQueryResults',
+            'logs:GetLogEvents',
+            'xray:GetTraceSummaries',
+            'xray:BatchGetTraces',
+            'xray:GetServiceGraph',
+            'xray:GetTraceGraph',
+            'tag:GetResources',
+          ],
+          resources: ['*'],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['aps:QueryMetrics', 'aps:GetSeries', 'aps:GetLabels', 'aps:GetMetricMetadata', 'aps:DescribeWorkspace'],
+          resources: [this.prometheus.attrArn],
+        }),
+      );
+      acknowledge(role, { id: 'AwsSolutions-IAM5', reason: 'CloudWatch/Logs/X-Ray read APIs used by the Grafana data sources do not support resource-level permissions.' });
+      this.grafana = new grafana.CfnWorkspace(this, 'Grafana', {
+        name: `${config.prefix}-grafana`,
+        description: 'Serverless Shop dashboards (dashboards/*.json)',
+        accountAccessType: 'CURRENT_ACCOUNT',
+        authenticationProviders: [obs.grafanaAuthentication],
+        permissionType: 'SERVICE_MANAGED',
+        roleArn: role.roleArn,
+        dataSources: ['CLOUDWATCH', 'PROMETHEUS', 'XRAY'],
+      });
+    }
+  }
+}
