@@ -1,6 +1,9 @@
-import { NotImplementedError } from '../../shared/errors';
+import { relayPending } from '../../shared/outbox';
+import { logger } from '../../shared/powertools';
 
-/** Not built yet (see README "What is built"). */
-export const handler = async (_event: unknown): Promise<never> => {
-  throw new NotImplementedError('the order outbox relay is not implemented yet');
+/** OrderOutboxRelay (schedule): publishes outbox rows that were not published right after their commit. */
+export const handler = async (_event?: unknown): Promise<{ published: number; failed: number }> => {
+  const r = await relayPending();
+  if (r.published || r.failed) logger.info('outbox relay swept', r);
+  return r;
 };

@@ -1,6 +1,13 @@
-import { NotImplementedError } from '../../shared/errors';
+import { taskHandler } from '../../shared/saga-task';
+import { count } from '../adapters/metrics';
+import { CancelInput, ConfirmInput, PublishInput } from '../domain/schemas';
+import { cancelOrderForSaga, confirmOrder, publishOrderEvents } from '../use-cases/saga-steps';
 
-/** Not built yet (see README "What is built"). */
-export const handler = async (_event: unknown): Promise<never> => {
-  throw new NotImplementedError('the order saga tasks is not implemented yet');
-};
+const deps = { onSucceeded: () => count('SagaSucceeded'), onFailed: () => count('SagaFailed') };
+
+/** OrderTasks: ConfirmOrder, CancelOrder and the publish states (dispatch on `action`). */
+export const handler = taskHandler('order', {
+  confirm: { schema: ConfirmInput, run: (i: { orderId: string }) => confirmOrder(deps, i) },
+  cancel: { schema: CancelInput, run: (i: { orderId: string; reason?: { Error: string; Cause?: unknown } }) => cancelOrderForSaga(deps, i) },
+  publish: { schema: PublishInput, run: (i: { orderId: string; eventBusName?: string }) => publishOrderEvents(i) },
+});

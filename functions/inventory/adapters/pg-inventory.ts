@@ -1,0 +1,66 @@
+import type { PoolClient } from 'pg';
+import { getPool } from '../../shared/adapters/pg';
+import type { Shortage } from '../domain/errors';
+import type { Line, Stock } from '../domain/schemas';
+
+/**
+ * PostgreSQL adapter of the inventory. Stock never goes below zero: rows are locked in SKU order
+ * (no deadlocks between multi-line orders), checked, then decremented; the table's
+ * CHECK (stock >= 0) is the last line of defence.
+ */
+export async function reserveLines(tx: PoolClient, orderId: string, lines: readonly Line[]): Promise<{ unknown: string[]; shortages: Shortage[] }> {
+  const skus = lines.map((l) => l.sku);
+  const qty = lines.map((l) => l.quantity);
+  const locked = await tx.query<{ sku: string; stock: number }>('SELECT sku, stock FROM inventory WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE', [skus]);
+  const stock = new Map(locked.rows.map((r) => [r.sku, r.stock]));
+  const unknown = skus.filter((s) => !stock.has(s));
+  const shortages = lines.filter((l) => stock.has(l.sku) && stock.get(l.sku)! < l.quantity).map((l) => ({ sku: l.sku, requested: l.quantity, available: stock.get(l.sku)! }));
+  if (unknown.length > 0 || shortages.length > 0) return { unknown, shortages };
+  await tx.query(
+    `WITH v AS (SELECT * FROM unnest($2::text[], $3::int[]) AS v(sku, q)),
+          u AS (UPDATE inventory i SET stock = i.stock - v.q, updated_at = now() FROM v WHERE i.sku = v.sku RETURNING i.sku)
+     INSERT INTO reservations (order_id, sku, quantity) SELECT $1, v.sku, v.q FROM v`,
+    [orderId, skus, qty],
+  );
+  return { unknown: [], shortages: [] };
+}
+
+/** Gives back every still-reserved line of the order; returns what was released (empty: nothing was reserved). */
+export async function releaseReservation(tx: PoolClient, orderId: string): Promise<Line[]> {
+  const held = await tx.query<{ sku: string; quantity: number }>(
+    `SELECT r.sku, r.quantity FROM reservations r JOIN inventory i ON i.sku = r.sku
+     WHERE r.order_id = $1 AND r.status = 'RESERVED' ORDER BY r.sku FOR UPDATE OF r, i`,
+    [orderId],
+  );
+  if (held.rows.length === 0) return [];
+  const skus = held.rows.map((r) => r.sku);
+  const qty = held.rows.map((r) => r.quantity);
+  await tx.query(
+    `WITH v AS (SELECT * FROM unnest($2::text[], $3::int[]) AS v(sku, q)),
+          u AS (UPDATE inventory i SET stock = i.stock + v.q, updated_at = now() FROM v WHERE i.sku = v.sku RETURNING i.sku)
+     UPDATE reservations SET status = 'RELEASED', released_at = now() WHERE order_id = $1 AND status = 'RESERVED'`,
+    [orderId, skus, qty],
+  );
+  return held.rows.map((r) => ({ sku: r.sku, quantity: r.quantity }));
+}
+
+/** Adds stock; creates the SKU when a price is given. Returns undefined when the SKU is new and no price was given. */
+export async function addStock(tx: PoolClient, sku: string, quantity: number, priceCents: number | undefined): Promise<{ stock: number; priceCents: number; updatedAt: Date } | undefined> {
+  const r =
+    priceCents === undefined
+      ? await tx.query('UPDATE inventory SET stock = stock + $2, updated_at = now() WHERE sku = $1 RETURNING stock, price_cents, updated_at', [sku, quantity])
+      : await tx.query(
+          `INSERT INTO inventory (sku, price_cents, stock) VALUES ($1, $3, $2)
+           ON CONFLICT (sku) DO UPDATE SET stock = inventory.stock + EXCLUDED.stock, price_cents = EXCLUDED.price_cents, updated_at = now()
+           RETURNING stock, price_cents, updated_at`,
+          [sku, quantity, priceCents],
+        );
+  const row = r.rows[0] as { stock: number; price_cents: string; updated_at: Date } | undefined;
+  return row && { stock: row.stock, priceCents: Number(row.price_cents), updatedAt: row.updated_at };
+}
+
+export async function readStock(sku: string): Promise<Stock | undefined> {
+  const r = await (await getPool()).query<{ sku: string; stock: number; price_cents: string; updated_at: Date }>('SELECT sku, stock, price_cents, updated_at FROM inventory WHERE sku = $1', [sku]);
+  const row = r.rows[0];
+  return row && { sku: row.sku, stock: row.stock, priceCents: Number(row.price_cents), updatedAt: row.updated_at.toISOString() };
+}

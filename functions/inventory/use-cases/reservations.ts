@@ -1,0 +1,44 @@
+import { envelope } from '../../shared/events';
+import { runStepOnce } from '../../shared/idempotency';
+import { enqueue } from '../../shared/outbox';
+import { releaseReservation, reserveLines } from '../adapters/pg-inventory';
+import { OutOfStockError, ReservationCompensatedError, UnknownSkuError } from '../domain/errors';
+import { INVENTORY_EVENT_SOURCE, INVENTORY_TOPIC, type Line, type ReleaseResult, type ReserveResult } from '../domain/schemas';
+import { mergeLines } from './lines';
+
+export const RESERVE_STEP = 'inventory.reserve';
+export const RELEASE_STEP = 'inventory.release';
+
+/**
+ * Reserves every line of the order or none (one transaction), idempotent on (order id, reserve).
+ * Throws OutOfStockError / UnknownSkuError (nothing reserved), or ReservationCompensatedError when
+ * the order's inventory was already released (a late duplicate after the compensation).
+ * The InventoryReserved event goes to the outbox in the same transaction; it is published with the
+ * order's other events by the saga's publish step (or the relay).
+ */
+export async function reserveInventory(input: { readonly orderId: string; readonly items: readonly Line[] }): Promise<ReserveResult> {
+  const lines = mergeLines(input.items);
+  const { result } = await runStepOnce({ ns: 'inventory', orderId: input.orderId, step: RESERVE_STEP }, async ({ tx, done }) => {
+    if (done.has(RELEASE_STEP)) throw new ReservationCompensatedError(input.orderId);
+    const outcome = await reserveLines(tx, input.orderId, lines);
+    if (outcome.unknown.length > 0) throw new UnknownSkuError(outcome.unknown);
+    if (outcome.shortages.length > 0) throw new OutOfStockError(outcome.shortages);
+    await enqueue(tx, [{ topic: INVENTORY_TOPIC, key: input.orderId, event: envelope({ type: 'InventoryReserved', source: INVENTORY_EVENT_SOURCE, orderId: input.orderId, data: { orderId: input.orderId, lines } }) }]);
+    const out: ReserveResult = { reservationId: input.orderId, lines };
+    return out;
+  });
+  return result;
+}
+
+/** Compensation: gives back what the order reserved; a no-op when nothing was. Idempotent on (order id, release). */
+export async function releaseInventory(input: { readonly orderId: string }): Promise<ReleaseResult> {
+  const { result } = await runStepOnce({ ns: 'inventory', orderId: input.orderId, step: RELEASE_STEP }, async ({ tx }) => {
+    const lines = await releaseReservation(tx, input.orderId);
+    if (lines.length > 0) {
+      await enqueue(tx, [{ topic: INVENTORY_TOPIC, key: input.orderId, event: envelope({ type: 'InventoryReleased', source: INVENTORY_EVENT_SOURCE, orderId: input.orderId, data: { orderId: input.orderId, lines } }) }]);
+    }
+    const out: ReleaseResult = { released: lines.length > 0, lines };
+    return out;
+  });
+  return result;
+}

@@ -1,0 +1,10 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metrics } from '../../shared/powertools';
+
+/** Saga metric names (CloudWatch EMF, namespace POWERTOOLS_METRICS_NAMESPACE; listed in docs/saga.md). */
+export const SAGA_METRICS = { OrdersPlaced: 'OrdersPlaced', SagaSucceeded: 'SagaSucceeded', SagaFailed: 'SagaFailed' } as const;
+
+export function count(name: keyof typeof SAGA_METRICS): void {
+  metrics.addMetric(SAGA_METRICS[name], MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+}

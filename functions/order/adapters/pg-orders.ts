@@ -1,0 +1,111 @@
+import type { PoolClient } from 'pg';
+import { getPool } from '../../shared/adapters/pg';
+import type { OrderStatus, OrderView } from '../domain/schemas';
+
+/** PostgreSQL adapter of the order service. */
+export interface OrderRow {
+  id: string;
+  user_id: string;
+  status: OrderStatus;
+  amount_cents: string;
+  currency: string;
+  payment_token: string;
+  request_hash: string | null;
+  cancel_error: string | null;
+  cancel_cause: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function priceList(skus: readonly string[]): Promise<Map<string, number>> {
+  const r = await (await getPool()).query<{ sku: string; price_cents: string }>('SELECT sku, price_cents FROM inventory WHERE sku = ANY($1::text[])', [skus]);
+  return new Map(r.rows.map((x) => [x.sku, Number(x.price_cents)]));
+}
+
+export async function findByIdempotencyKey(userId: string, key: string, tx?: PoolClient): Promise<OrderRow | undefined> {
+  const r = await (tx ?? (await getPool())).query<OrderRow>('SELECT * FROM orders WHERE user_id = $1 AND idempotency_key = $2', [userId, key]);
+  return r.rows[0];
+}
+
+export interface NewOrder {
+  readonly id: string;
+  readonly userId: string;
+  readonly amountCents: number;
+  readonly currency: string;
+  readonly paymentToken: string;
+  readonly idempotencyKey: string | undefined;
+  readonly requestHash: string;
+  readonly items: ReadonlyArray<{ sku: string; quantity: number; unitPriceCents: number }>;
+}
+
+/** Inserts the order and its lines; false when another request with the same idempotency key won. */
+export async function insertOrder(tx: PoolClient, o: NewOrder): Promise<boolean> {
+  const ins = await tx.query(
+    `INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_token, idempotency_key, request_hash)
+     VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id`,
+    [o.id, o.userId, o.amountCents, o.currency, o.paymentToken, o.idempotencyKey ?? null, o.requestHash],
+  );
+  if (ins.rowCount !== 1) return false;
+  await tx.query(
+    `INSERT INTO order_items (order_id, sku, quantity, unit_price_cents)
+     SELECT $1, * FROM unnest($2::text[], $3::int[], $4::bigint[])`,
+    [o.id, o.items.map((i) => i.sku), o.items.map((i) => i.quantity), o.items.map((i) => i.unitPriceCents)],
+  );
+  return true;
+}
+
+export async function lockOrder(tx: PoolClient, id: string): Promise<OrderRow | undefined> {
+  const r = await tx.query<OrderRow>('SELECT * FROM orders WHERE id = $1 FOR UPDATE', [id]);
+  return r.rows[0];
+}
+
+export async function setStatus(tx: PoolClient, id: string, status: OrderStatus, reason?: { error: string; cause: string }): Promise<void> {
+  await tx.query('UPDATE orders SET status = $2, cancel_error = COALESCE($3, cancel_error), cancel_cause = COALESCE($4, cancel_cause), updated_at = now() WHERE id = $1', [
+    id,
+    status,
+    reason?.error ?? null,
+    reason?.cause ?? null,
+  ]);
+}
+
+function view(row: OrderRow, items: OrderView['items']): OrderView {
+  return {
+    orderId: row.id,
+    status: row.status,
+    items,
+    amountCents: Number(row.amount_cents),
+    currency: row.currency.trim(),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    ...(row.status === 'CANCELLED' && row.cancel_error ? { failure: { error: row.cancel_error, cause: row.cancel_cause ?? '' } } : {}),
+  };
+}
+
+export async function getOrderView(id: string): Promise<(OrderView & { userId: string }) | undefined> {
+  const pool = await getPool();
+  const r = await pool.query<OrderRow>('SELECT * FROM orders WHERE id = $1', [id]);
+  const row = r.rows[0];
+  if (!row) return undefined;
+  const items = await pool.query<{ sku: string; quantity: number; unit_price_cents: string }>('SELECT sku, quantity, unit_price_cents FROM order_items WHERE order_id = $1 ORDER BY sku', [id]);
+  return { ...view(row, items.rows.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPriceCents: Number(i.unit_price_cents) }))), userId: row.user_id };
+}
+
+/** Keyset pagination on (created_at, id), newest first; `cursorTs` keeps created_at's microseconds. */
+export async function listOrders(
+  userId: string,
+  limit: number,
+  after?: { ts: string; id: string },
+): Promise<Array<Omit<OrderView, 'items'> & { cursorTs: string }>> {
+  const cols = `*, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts`;
+  const pool = await getPool();
+  const r = after
+    ? await pool.query<OrderRow & { cursor_ts: string }>(
+        `SELECT ${cols} FROM orders WHERE user_id = $1 AND (created_at, id) < ($2::timestamptz, $3::uuid) ORDER BY created_at DESC, id DESC LIMIT $4`,
+        [userId, after.ts, after.id, limit],
+      )
+    : await pool.query<OrderRow & { cursor_ts: string }>(`SELECT ${cols} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [userId, limit]);
+  return r.rows.map((row) => {
+    const { items: _items, ...rest } = view(row, []);
+    return { ...rest, cursorTs: row.cursor_ts };
+  });
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { SkuSchema } from '../../inventory/domain/schemas';
+
+export const ORDER_EVENT_SOURCE = 'shop.order';
+export const MAX_LINES = 50;
+export const MAX_QUANTITY = 100;
+
+/** POST /orders body. Prices come from the price list (the inventory table), never from the client. */
+export const PlaceOrderBodySchema = z
+  .object({
+    items: z
+      .array(z.object({ sku: SkuSchema, quantity: z.number().int().min(1).max(MAX_QUANTITY) }))
+      .min(1)
+      .max(MAX_LINES),
+    /** Provider payment token. With the sandbox provider: one of its test card numbers (docs/saga.md). */
+    paymentToken: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, '4-64 letters, digits, "_" or "-"'),
+  })
+  .superRefine((body, ctx) => {
+    const seen = new Set<string>();
+    body.items.forEach((it, i) => {
+      if (seen.has(it.sku)) ctx.addIssue({ code: 'custom', path: ['items', i, 'sku'], message: `duplicate SKU ${it.sku}: put the quantity on one line` });
+      seen.add(it.sku);
+    });
+  });
+export type PlaceOrderBody = z.infer<typeof PlaceOrderBodySchema>;
+
+export const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, '1-128 visible ASCII characters');
+export const OrderIdPathSchema = z.object({ id: z.string().uuid() });
+export const ListOrdersQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+export const OrderStatusSchema = z.enum(['PENDING', 'CONFIRMED', 'CANCELLED']);
+export type OrderStatus = z.infer<typeof OrderStatusSchema>;
+export const OrderLineSchema = z.object({ sku: z.string(), quantity: z.number().int(), unitPriceCents: z.number().int() });
+export const OrderViewSchema = z.object({
+  orderId: z.string().uuid(),
+  status: OrderStatusSchema,
+  items: z.array(OrderLineSchema),
+  amountCents: z.number().int(),
+  currency: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Why a CANCELLED order was cancelled: the error name that caused it and its cause. */
+  failure: z.object({ error: z.string(), cause: z.string() }).optional(),
+});
+export type OrderView = z.infer<typeof OrderViewSchema>;
+export const PlaceOrderResponseSchema = z.object({ orderId: z.string().uuid(), status: OrderStatusSchema });
+export const OrderListSchema = z.object({ items: z.array(OrderViewSchema.omit({ items: true })), nextCursor: z.string().nullable() });
+export const ErrorResponseSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }),
+});
+
+/** Events (the envelope of functions/shared/events.ts; these are the `data` contracts, version 1). */
+export const OrderCreatedData = z.object({
+  orderId: z.string().uuid(),
+  userId: z.string(),
+  items: z.array(OrderLineSchema).min(1),
+  amountCents: z.number().int().nonnegative(),
+  currency: z.string().length(3),
+  paymentToken: z.string(),
+});
+export type OrderCreated = z.infer<typeof OrderCreatedData>;
+export const OrderCompletedData = z.object({ orderId: z.string().uuid(), userId: z.string(), amountCents: z.number().int(), currency: z.string() });
+export const OrderFailedData = z.object({ orderId: z.string().uuid(), userId: z.string(), error: z.string(), cause: z.string() });
+
+/** Saga task inputs (OrderTasks). `reason` is the Catch output {Error, Cause} of the failed state. */
+export const ConfirmInput = z.object({ action: z.literal('confirm'), orderId: z.string().uuid() });
+export const CancelInput = z.object({
+  action: z.literal('cancel'),
+  orderId: z.string().uuid(),
+  reason: z.object({ Error: z.string(), Cause: z.unknown().optional() }).passthrough().optional(),
+});
+export const PublishInput = z.object({ action: z.literal('publish'), orderId: z.string().uuid(), eventBusName: z.string().optional() });

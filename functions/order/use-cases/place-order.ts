@@ -1,0 +1,69 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { withTransaction } from '../../shared/adapters/pg';
+import { ValidationError } from '../../shared/errors';
+import { envelope } from '../../shared/events';
+import type { Caller } from '../../shared/http';
+import { enqueue, publishNow, type OutboxRow } from '../../shared/outbox';
+import { findByIdempotencyKey, insertOrder, priceList, type OrderRow } from '../adapters/pg-orders';
+import { IdempotencyKeyReusedError } from '../domain/errors';
+import { ORDER_EVENT_SOURCE, type OrderCreated, type OrderStatus, type PlaceOrderBody } from '../domain/schemas';
+
+export const ORDER_CREATED_TOPIC = 'order-created';
+
+export interface PlaceOrderResult {
+  readonly orderId: string;
+  readonly status: OrderStatus;
+  /** True when an earlier request with the same Idempotency-Key made this order. */
+  readonly replayed: boolean;
+}
+
+export interface PlaceOrderDeps {
+  readonly currency: string;
+  /** Called once per order actually created (metrics). */
+  readonly onPlaced?: (orderId: string) => void;
+}
+
+const hashOf = (body: PlaceOrderBody) => createHash('sha256').update(JSON.stringify({ items: body.items, paymentToken: body.paymentToken })).digest('hex');
+
+function replay(existing: OrderRow, hash: string): PlaceOrderResult {
+  if (existing.request_hash !== hash) throw new IdempotencyKeyReusedError();
+  return { orderId: existing.id, status: existing.status, replayed: true };
+}
+
+/**
+ * Places an order: PENDING order + lines + OrderCreated outbox row in ONE transaction, then
+ * publishes the row to Kafka `order-created` right after the commit (best effort: if that fails
+ * the relay sends it). With an Idempotency-Key the same request twice makes one order and gets the
+ * same answer; the same key with another body is a 409.
+ */
+export async function placeOrder(deps: PlaceOrderDeps, caller: Caller, body: PlaceOrderBody, idempotencyKey?: string): Promise<PlaceOrderResult> {
+  const hash = hashOf(body);
+  if (idempotencyKey) {
+    const existing = await findByIdempotencyKey(caller.userId, idempotencyKey);
+    if (existing) return replay(existing, hash);
+  }
+  const prices = await priceList(body.items.map((i) => i.sku));
+  const unknown = body.items.flatMap((it, i) => (prices.has(it.sku) ? [] : [{ path: `items.${i}.sku`, message: `unknown SKU ${it.sku}` }]));
+  if (unknown.length > 0) throw new ValidationError(`invalid request body: ${unknown.map((u) => u.path).join(', ')}`, unknown);
+
+  const items = body.items.map((it) => ({ sku: it.sku, quantity: it.quantity, unitPriceCents: prices.get(it.sku)! }));
+  const amountCents = items.reduce((s, it) => s + it.quantity * it.unitPriceCents, 0);
+  const orderId = randomUUID();
+  const data: OrderCreated = { orderId, userId: caller.userId, items, amountCents, currency: deps.currency, paymentToken: body.paymentToken };
+  let rows: OutboxRow[] = [];
+  const created = await withTransaction(async (tx) => {
+    const ok = await insertOrder(tx, { id: orderId, userId: caller.userId, amountCents, currency: deps.currency, paymentToken: body.paymentToken, idempotencyKey, requestHash: hash, items });
+    if (!ok) return false;
+    rows = await enqueue(tx, [{ topic: ORDER_CREATED_TOPIC, key: orderId, event: envelope({ type: 'OrderCreated', source: ORDER_EVENT_SOURCE, orderId, data }) }]);
+    return true;
+  });
+  if (!created) {
+    // A concurrent request with the same key committed first.
+    const existing = await findByIdempotencyKey(caller.userId, idempotencyKey!);
+    if (!existing) throw new Error('idempotency conflict without an existing order');
+    return replay(existing, hash);
+  }
+  deps.onPlaced?.(orderId);
+  await publishNow(rows);
+  return { orderId, status: 'PENDING', replayed: false };
+}

@@ -1,0 +1,39 @@
+import type { PoolClient } from 'pg';
+import { getPool } from '../../shared/adapters/pg';
+import type { PaymentRecord, PaymentStatus } from '../domain/schemas';
+
+type Row = { order_id: string; status: PaymentStatus; amount_cents: string; currency: string; authorization_id: string; capture_id: string | null; refund_id: string | null };
+const toRecord = (r: Row): PaymentRecord => ({
+  orderId: r.order_id,
+  status: r.status,
+  amountCents: Number(r.amount_cents),
+  currency: r.currency,
+  authorizationId: r.authorization_id,
+  captureId: r.capture_id,
+  refundId: r.refund_id,
+});
+
+export async function findPayment(orderId: string, tx?: PoolClient, forUpdate = false): Promise<PaymentRecord | undefined> {
+  const q = `SELECT * FROM payments WHERE order_id = $1${forUpdate ? ' FOR UPDATE' : ''}`;
+  const r = await (tx ?? (await getPool())).query<Row>(q, [orderId]);
+  return r.rows[0] && toRecord(r.rows[0]);
+}
+
+export async function insertAuthorization(tx: PoolClient, p: { orderId: string; amountCents: number; currency: string; authorizationId: string }): Promise<void> {
+  await tx.query(`INSERT INTO payments (order_id, status, amount_cents, currency, authorization_id) VALUES ($1, 'AUTHORIZED', $2, $3, $4)`, [p.orderId, p.amountCents, p.currency, p.authorizationId]);
+}
+
+export async function setStatus(tx: PoolClient, orderId: string, status: PaymentStatus, ids: { captureId?: string; refundId?: string } = {}): Promise<void> {
+  await tx.query('UPDATE payments SET status = $2, capture_id = COALESCE($3, capture_id), refund_id = COALESCE($4, refund_id), updated_at = now() WHERE order_id = $1', [
+    orderId,
+    status,
+    ids.captureId ?? null,
+    ids.refundId ?? null,
+  ]);
+}
+
+/** Recorded steps of an order, read without a lock (the replay fast path before a provider call). */
+export async function doneSteps(orderId: string): Promise<Map<string, unknown>> {
+  const r = await (await getPool()).query<{ step: string; result: unknown }>('SELECT step, result FROM processed_messages WHERE order_id = $1', [orderId]);
+  return new Map(r.rows.map((x) => [x.step, x.result]));
+}

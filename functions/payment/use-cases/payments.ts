@@ -1,0 +1,102 @@
+import { TransientError } from '../../shared/errors';
+import { envelope } from '../../shared/events';
+import { runStepOnce } from '../../shared/idempotency';
+import { enqueue } from '../../shared/outbox';
+import { doneSteps, findPayment, insertAuthorization, setStatus } from '../adapters/pg-payments';
+import { PaymentCompensatedError, PaymentNotAuthorizedError } from '../domain/errors';
+import type { PaymentProvider } from '../domain/provider';
+import { PAYMENT_EVENT_SOURCE, PAYMENT_TOPIC, type AuthorizeInputT } from '../domain/schemas';
+
+/**
+ * Payment use cases. Each is idempotent on (order id, step) twice over: the provider call carries
+ * the idempotency key `${orderId}:${step}` (same answer for a repeated call), and the result is
+ * recorded in processed_messages in the same transaction as the payment row and its outbox event.
+ */
+export const AUTHORIZE_STEP = 'payment.authorize';
+export const CAPTURE_STEP = 'payment.capture';
+export const REFUND_STEP = 'payment.refund';
+const key = (orderId: string, step: string) => `${orderId}:${step}`;
+
+export interface PaymentDeps {
+  readonly provider: PaymentProvider;
+}
+
+const paymentEvent = (type: string, orderId: string, data: unknown) => ({ topic: PAYMENT_TOPIC, key: orderId, event: envelope({ type, source: PAYMENT_EVENT_SOURCE, orderId, data }) });
+
+export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeInputT, 'action'>): Promise<{ authorizationId: string }> {
+  const done = await doneSteps(input.orderId);
+  if (done.has(AUTHORIZE_STEP)) return done.get(AUTHORIZE_STEP) as { authorizationId: string };
+  if (done.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
+  const { authorizationId } = await deps.provider.authorize({ idempotencyKey: key(input.orderId, AUTHORIZE_STEP), amountCents: input.amountCents, currency: input.currency, paymentToken: input.paymentToken });
+  let compensated = false;
+  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: AUTHORIZE_STEP }, async ({ tx, done: now }) => {
+    if (now.has(REFUND_STEP)) {
+      compensated = true;
+      return { authorizationId, lateAfterCompensation: true };
+    }
+    await insertAuthorization(tx, { orderId: input.orderId, amountCents: input.amountCents, currency: input.currency, authorizationId });
+    await enqueue(tx, [paymentEvent('PaymentAuthorized', input.orderId, { orderId: input.orderId, authorizationId, amountCents: input.amountCents, currency: input.currency })]);
+    return { authorizationId };
+  });
+  if (compensated) {
+    // The saga already compensated this order: release the hold we just made and fail.
+    await deps.provider.void({ idempotencyKey: key(input.orderId, 'payment.void-late'), authorizationId, authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
+    throw new PaymentCompensatedError(input.orderId);
+  }
+  return { authorizationId: result.authorizationId };
+}
+
+export async function capturePayment(deps: PaymentDeps, input: { orderId: string }): Promise<{ captureId: string }> {
+  const done = await doneSteps(input.orderId);
+  if (done.has(CAPTURE_STEP)) return done.get(CAPTURE_STEP) as { captureId: string };
+  if (done.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
+  const payment = await findPayment(input.orderId);
+  if (!payment) throw new PaymentNotAuthorizedError(input.orderId);
+  const { captureId } = await deps.provider.capture({ idempotencyKey: key(input.orderId, CAPTURE_STEP), authorizationId: payment.authorizationId, amountCents: payment.amountCents });
+  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: CAPTURE_STEP }, async ({ tx, done: now }) => {
+    if (now.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
+    await setStatus(tx, input.orderId, 'CAPTURED', { captureId });
+    await enqueue(tx, [paymentEvent('PaymentCaptured', input.orderId, { orderId: input.orderId, captureId, amountCents: payment.amountCents, currency: payment.currency })]);
+    return { captureId };
+  });
+  return result;
+}
+
+export type RefundOutcome = { status: 'REFUNDED'; refundId: string } | { status: 'VOIDED'; voidId: string } | { status: 'NOTHING_TO_REFUND'; voidId: string };
+
+/**
+ * Compensation: refunds a capture, voids an authorization, and when no authorization was recorded
+ * (e.g. the authorize timed out: outcome unknown) voids whatever the provider may hold under the
+ * authorize key. Idempotent on (order id, refund).
+ */
+export async function refundPayment(deps: PaymentDeps, input: { orderId: string }): Promise<RefundOutcome> {
+  const done = await doneSteps(input.orderId);
+  if (done.has(REFUND_STEP)) return done.get(REFUND_STEP) as RefundOutcome;
+  const before = await findPayment(input.orderId);
+  let outcome: RefundOutcome;
+  if (!before) {
+    const v = await deps.provider.void({ idempotencyKey: key(input.orderId, REFUND_STEP), authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
+    outcome = { status: 'NOTHING_TO_REFUND', voidId: v.voidId };
+  } else if (before.status === 'CAPTURED' && before.captureId) {
+    const r = await deps.provider.refund({ idempotencyKey: key(input.orderId, REFUND_STEP), captureId: before.captureId, amountCents: before.amountCents });
+    outcome = { status: 'REFUNDED', refundId: r.refundId };
+  } else if (before.status === 'AUTHORIZED') {
+    const v = await deps.provider.void({ idempotencyKey: key(input.orderId, REFUND_STEP), authorizationId: before.authorizationId, authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
+    outcome = { status: 'VOIDED', voidId: v.voidId };
+  } else {
+    outcome = before.status === 'REFUNDED' ? { status: 'REFUNDED', refundId: before.refundId ?? '' } : { status: 'VOIDED', voidId: '' };
+  }
+  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: REFUND_STEP }, async ({ tx }) => {
+    const now = await findPayment(input.orderId, tx, true);
+    if ((now?.status ?? 'NONE') !== (before?.status ?? 'NONE')) throw new TransientError(`payment of order ${input.orderId} changed while refunding (${before?.status ?? 'NONE'} -> ${now?.status}); retry`);
+    if (now && outcome.status === 'REFUNDED' && now.status !== 'REFUNDED') {
+      await setStatus(tx, input.orderId, 'REFUNDED', { refundId: outcome.refundId });
+      await enqueue(tx, [paymentEvent('PaymentRefunded', input.orderId, { orderId: input.orderId, refundId: outcome.refundId, amountCents: now.amountCents, currency: now.currency })]);
+    } else if (now && outcome.status === 'VOIDED' && now.status === 'AUTHORIZED') {
+      await setStatus(tx, input.orderId, 'VOIDED');
+      await enqueue(tx, [paymentEvent('PaymentVoided', input.orderId, { orderId: input.orderId, authorizationId: now.authorizationId })]);
+    }
+    return outcome;
+  });
+  return result;
+}

@@ -1,0 +1,169 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { PoolClient } from 'pg';
+import { getPool, withTransaction } from './adapters/pg';
+import { getProducer } from './adapters/kafka';
+import type { Envelope } from './events';
+import { logger } from './powertools';
+
+/**
+ * Transactional outbox. A use case writes its domain event with `enqueue` in the SAME transaction
+ * as its state change; right after the commit it calls `publishNow` (Kafka, then EventBridge when a
+ * bus is configured, then marks the rows published). Rows that could not be published (crash,
+ * broker down) are swept by `relayPending` (the OrderOutboxRelay schedule). Publishing twice is
+ * harmless: consumers dedupe on the envelope id / the execution name.
+ */
+export interface OutboxMessage {
+  readonly topic: string;
+  /** Kafka message key (the order id for order-scoped events: keeps an order's events in order). */
+  readonly key: string;
+  readonly event: Envelope;
+}
+export interface OutboxRow extends OutboxMessage {
+  readonly id: string;
+}
+
+export async function enqueue(tx: PoolClient, msgs: readonly OutboxMessage[]): Promise<OutboxRow[]> {
+  if (msgs.length === 0) return [];
+  const r = await tx.query<{ id: string }>(
+    `INSERT INTO outbox (event_id, topic, message_key, payload)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) RETURNING id`,
+    [msgs.map((m) => m.event.id), msgs.map((m) => m.topic), msgs.map((m) => m.key), msgs.map((m) => JSON.stringify(m.event))],
+  );
+  return msgs.map((m, i) => ({ ...m, id: String(r.rows[i]!.id) }));
+}
+
+let eventBridge: EventBridgeClient | undefined;
+
+/** The bus events go to: an explicit name (e.g. from the ASL's ${EventBusName}) or EVENT_BUS_NAME; none = Kafka only. */
+export function eventBusName(explicit?: string): string | undefined {
+  if (explicit && !explicit.includes('${')) return explicit;
+  return process.env.EVENT_BUS_NAME || undefined;
+}
+
+function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, rej) => {
+      t = setTimeout(() => rej(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+export const PUBLISH_TIMEOUT_MS = Number(process.env.OUTBOX_PUBLISH_TIMEOUT_MS ?? 3000);
+
+/** Sends rows to Kafka and (when a bus is configured) EventBridge. Throws when either fails. */
+export async function send(rows: readonly OutboxMessage[], opts: { readonly eventBusName?: string } = {}): Promise<void> {
+  if (rows.length === 0) return;
+  const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
+  for (const r of rows) {
+    const list = byTopic.get(r.topic) ?? [];
+    list.push({ key: r.key, value: JSON.stringify(r.event), headers: { 'event-type': r.event.type, 'event-id': r.event.id } });
+    byTopic.set(r.topic, list);
+  }
+  const producer = await timeout(getProducer(), PUBLISH_TIMEOUT_MS, 'Kafka connect');
+  await timeout(
+    producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }),
+    PUBLISH_TIMEOUT_MS,
+    'Kafka send',
+  );
+  const bus = eventBusName(opts.eventBusName);
+  if (!bus) return;
+  eventBridge ??= new EventBridgeClient({});
+  for (let i = 0; i < rows.length; i += 10) {
+    const chunk = rows.slice(i, i + 10);
+    const out = await eventBridge.send(
+      new PutEventsCommand({
+        Entries: chunk.map((r) => ({ EventBusName: bus, Source: r.event.source, DetailType: r.event.type, Detail: JSON.stringify(r.event), Time: new Date(r.event.time) })),
+      }),
+    );
+    if (out.FailedEntryCount) throw new Error(`EventBridge rejected ${out.FailedEntryCount} event(s): ${out.Entries?.find((e) => e.ErrorCode)?.ErrorMessage ?? ''}`);
+  }
+}
+
+async function markPublished(ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await (await getPool()).query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids]);
+}
+
+async function markFailed(ids: readonly string[], error: unknown): Promise<void> {
+  if (ids.length === 0) return;
+  await (await getPool())
+    .query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [ids, String((error as Error)?.message ?? error).slice(0, 500)])
+    .catch(() => undefined);
+}
+
+/**
+ * Best effort right after a commit: publishes these rows and marks them. Never throws (a failure
+ * leaves the rows to the relay); returns whether they went out.
+ */
+export async function publishNow(rows: readonly OutboxRow[], opts: { readonly eventBusName?: string } = {}): Promise<boolean> {
+  if (rows.length === 0) return true;
+  const ids = rows.map((r) => r.id);
+  try {
+    await send(rows, opts);
+  } catch (err) {
+    logger.warn('outbox publish failed; the relay will retry', { ids, error: (err as Error).message });
+    await markFailed(ids, err);
+    return false;
+  }
+  await markPublished(ids).catch((err: Error) => logger.warn('could not mark outbox rows published (they will be sent again)', { ids, error: err.message }));
+  return true;
+}
+
+function rowOf(r: { id: string; topic: string; message_key: string; payload: Envelope }): OutboxRow {
+  return { id: String(r.id), topic: r.topic, key: r.message_key, event: r.payload };
+}
+
+/**
+ * Publishes every unpublished row with this message key (an order's pending events). Throws when
+ * the publish fails, so a saga Publish step can retry it.
+ */
+export async function publishPendingForKey(key: string, opts: { readonly eventBusName?: string } = {}): Promise<number> {
+  return withTransaction(async (tx) => {
+    const r = await tx.query('SELECT id, topic, message_key, payload FROM outbox WHERE message_key = $1 AND published_at IS NULL ORDER BY id FOR UPDATE SKIP LOCKED', [key]);
+    const rows = r.rows.map(rowOf);
+    if (rows.length === 0) return 0;
+    await send(rows, opts);
+    await tx.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((x) => x.id)]);
+    return rows.length;
+  });
+}
+
+/**
+ * The relay: publishes unpublished rows older than `minAgeMs` (younger ones are being published by
+ * the writer right now), oldest first, in batches. Rows are locked with SKIP LOCKED so several
+ * relays never send the same batch at once. Returns how many went out; a failing batch is counted
+ * on the rows and retried on the next sweep.
+ */
+export async function relayPending(opts: { readonly limit?: number; readonly minAgeMs?: number; readonly maxBatches?: number } = {}): Promise<{ published: number; failed: number }> {
+  const limit = opts.limit ?? 500;
+  const minAgeMs = opts.minAgeMs ?? 2000;
+  let published = 0;
+  let failed = 0;
+  for (let batch = 0; batch < (opts.maxBatches ?? 20); batch++) {
+    const n = await withTransaction(async (tx) => {
+      const r = await tx.query(
+        `SELECT id, topic, message_key, payload FROM outbox
+         WHERE published_at IS NULL AND created_at <= now() - ($2::int * interval '1 millisecond')
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit, minAgeMs],
+      );
+      const rows = r.rows.map(rowOf);
+      if (rows.length === 0) return 0;
+      try {
+        await send(rows);
+      } catch (err) {
+        await tx.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [rows.map((x) => x.id), String((err as Error).message).slice(0, 500)]);
+        failed += rows.length;
+        return -1;
+      }
+      await tx.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((x) => x.id)]);
+      return rows.length;
+    });
+    if (n <= 0) break;
+    published += n;
+    if (n < limit) break;
+  }
+  return { published, failed };
+}
