@@ -122,7 +122,7 @@ export const stageConfigs: Record<Stage, StageConfig> = {
       defaultRetentionMs: 7 * DAY_MS,
     },
     postgres: {
-      engineVersion: '16',
+      engineVersion: '17.9',
       instanceClass: 't4g.micro',
       allocatedStorageGb: 20,
       maxAllocatedStorageGb: 50,
@@ -153,7 +153,7 @@ export const stageConfigs: Record<Stage, StageConfig> = {
       defaultRetentionMs: 7 * DAY_MS,
     },
     postgres: {
-      engineVersion: '16',
+      engineVersion: '17.9',
       instanceClass: 'r7g.large',
       allocatedStorageGb: 100,
       maxAllocatedStorageGb: 1000,

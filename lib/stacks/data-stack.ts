@@ -60,7 +60,7 @@ export class DataStack extends Stack {
     const pgSg = new ec2.SecurityGroup(this, 'PostgresSg', { vpc, description: 'PostgreSQL: only the RDS Proxy', allowAllOutbound: false });
     const proxySg = new ec2.SecurityGroup(this, 'PostgresProxySg', { vpc, description: 'RDS Proxy: only functions that use PostgreSQL', allowAllOutbound: false });
     proxySg.connections.allowTo(pgSg, ec2.Port.tcp(5432), 'proxy to database');
-    const pgEngine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.of(config.postgres.engineVersion, config.postgres.engineVersion) });
+    const pgEngine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.of(config.postgres.engineVersion, config.postgres.engineVersion.split('.')[0]!) });
     const db = new rds.DatabaseInstance(this, 'Postgres', {
       engine: pgEngine,
       instanceType: new ec2.InstanceType(config.postgres.instanceClass),
