@@ -11,7 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { PORTS, type Endpoints } from './endpoints';
 import { ensureJava, ensureMaven, javaHome, mvnArgs } from './java';
 import type { Engine, Log } from './types';
-import { CACHE_DIR, ensureDir, logFile, run, spawnDaemon, stateDir } from './util';
+import { CACHE_DIR, ensureDir, logFile, run, spawnDaemon, stateDir, waitUntil } from './util';
 
 export const KAFKA_VERSION = '4.1.1';
 const LOG4J_VERSION = '2.24.3';
@@ -163,5 +163,33 @@ export const kafka: Engine = {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  },
+
+  /**
+   * Right after a start the group and transaction coordinators are still loading their internal
+   * topics (__consumer_offsets, __transaction_state); the first clients would log "coordinator is
+   * loading". Wait here until both answer, so callers get a broker that is ready for real work.
+   */
+  async afterReady(e: Endpoints) {
+    const k = new Kafka({ clientId: 'engines-warmup', brokers: e.kafkaBrokers, logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 } });
+    const ok = await waitUntil(
+      async () => {
+        const admin = k.admin();
+        const producer = k.producer({ idempotent: true, maxInFlightRequests: 1 });
+        try {
+          await admin.connect();
+          await admin.describeGroups(['engines-warmup']); // FindCoordinator: the group coordinator answers
+          await producer.connect(); // InitProducerId: the transaction coordinator answers
+          return true;
+        } catch {
+          return false;
+        } finally {
+          await producer.disconnect().catch(() => undefined);
+          await admin.disconnect().catch(() => undefined);
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    if (ok !== 'ready') throw new Error('Kafka answers but its group/transaction coordinators did not become available within 60 s');
   },
 };

@@ -1,2 +1,33 @@
-// Replaced by the engines work (issue 3): starts or reuses the engines for integration tests.
-export default async function globalSetup(): Promise<void> {}
+/**
+ * jest global setup for the integration project: starts the engines (or reuses running ones) and
+ * puts their endpoints in process.env, which the test workers inherit.
+ *
+ * Engines this run starts are marked disposable: global-teardown stops them when the last test run
+ * that uses them ends. Engines that were already running (`npm run engines -- start`, `npm start`)
+ * are left running. Set KEEP_ENGINES=1 to keep what this run starts (faster next run).
+ * An engine whose URL variable is set (PG_URL, ...) is only checked, never started.
+ */
+import '../../local/polyfills';
+import { acquireLease, engineEnv, releaseLease, startEngines } from '../../local/engines';
+
+export default async function globalSetup(): Promise<void> {
+  const t0 = Date.now();
+  const log = (m: string): void => {
+    process.stderr.write(`engines: ${m}\n`);
+  };
+  await acquireLease();
+  try {
+    const keep = process.env.KEEP_ENGINES === '1' || process.env.KEEP_ENGINES === 'true';
+    const r = await startEngines({ ephemeral: !keep, log });
+    Object.assign(process.env, engineEnv());
+    const parts = [
+      r.started.length ? `started ${r.started.join(', ')}` : '',
+      r.reused.length ? `reused ${r.reused.join(', ')}` : '',
+      r.external.length ? `external ${r.external.join(', ')}` : '',
+    ].filter(Boolean);
+    process.stderr.write(`\nengines ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${parts.join('; ')})\n`);
+  } catch (err) {
+    await releaseLease({ log }).catch(() => undefined);
+    throw err;
+  }
+}
