@@ -1,5 +1,6 @@
-import { App, Tags, Validations, type Environment } from 'aws-cdk-lib';
+import { App, Aspects, Tags, Validations, type Environment } from 'aws-cdk-lib';
 import type { StageConfig } from './config';
+import { FunctionDefaults } from './constructs/function-defaults';
 import { ShopNagChecks } from './constructs/nag';
 import { manifest as defaultManifest, validateManifest, type PlatformManifest } from './manifest';
 import { AppStack } from './stacks/app-stack';
@@ -72,6 +73,7 @@ export function buildPlatform(app: App, config: StageConfig, opts: BuildPlatform
   });
 
   for (const s of [network, data, messaging, application, observability]) {
+    Aspects.of(s).add(new FunctionDefaults());
     Tags.of(s).add('project', 'serverless-shop');
     Tags.of(s).add('stage', config.stage);
   }

@@ -88,14 +88,14 @@ export const IAM_FINDINGS: readonly FindingAcknowledgement[] = [
   {
     rule: 'IAM5',
     path: /^Shop-[a-z]+-App\/[A-Za-z0-9]+Provider\/framework-onEvent\//,
-    finding: /^Resource::<[A-Za-z0-9]+\.Arn>:\*$/,
-    reason: 'The custom-resource Provider framework may invoke its one handler function and its versions (function ARN + ":*").',
+    finding: /^Resource::(<[A-Za-z0-9]+\.Arn>:)?\*$/,
+    reason: 'The custom-resource Provider framework may invoke its one handler function and its versions (function ARN + ":*"); X-Ray PutTraceSegments has no resource-level permissions.',
   },
   {
     rule: 'IAM5',
-    path: /\/(LogRetention[a-f0-9]+|AWS679f53fac002430cb0da5b7982bd2287|Search\/ESLogGroupPolicy[a-f0-9]+)\//,
+    path: /\/(AWS679f53fac002430cb0da5b7982bd2287|Search\/ESLogGroupPolicy[a-f0-9]+)\//,
     finding: /^Resource::\*$/,
-    reason: 'aws-cdk-lib singleton custom resources (log retention, AwsCustomResource, OpenSearch log-group resource policy) call APIs without resource-level permissions.',
+    reason: 'aws-cdk-lib AwsCustomResource singletons (MSK bootstrap brokers, OpenSearch log-group resource policy) use X-Ray and logs APIs without resource-level permissions.',
   },
 ];
 

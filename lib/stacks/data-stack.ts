@@ -79,11 +79,20 @@ export class DataStack extends Stack {
       backupRetention: Duration.days(config.postgres.backupRetentionDays),
       deletionProtection: config.retainData,
       removalPolicy: snapshotOrDestroy,
+      instanceIdentifier: `${config.prefix}-postgres`,
       cloudwatchLogsExports: ['postgresql', 'upgrade'],
-      cloudwatchLogsRetention: config.functions.logRetentionDays as logs.RetentionDays,
       parameters: { 'rds.force_ssl': '1' },
       autoMinorVersionUpgrade: true,
     });
+    // Log groups created here (with retention) before the database exports into them.
+    for (const kind of ['postgresql', 'upgrade']) {
+      const lg = new logs.LogGroup(this, `PostgresLogs${kind}`, {
+        logGroupName: `/aws/rds/instance/${config.prefix}-postgres/${kind}`,
+        retention: config.functions.logRetentionDays as logs.RetentionDays,
+        removalPolicy,
+      });
+      db.node.addDependency(lg);
+    }
     const proxy = db.addProxy('Proxy', {
       secrets: [db.secret!],
       vpc,
@@ -123,10 +132,18 @@ export class DataStack extends Stack {
       backup: { retention: Duration.days(config.docdb.backupRetentionDays) },
       deletionProtection: config.retainData,
       removalPolicy: snapshotOrDestroy,
+      dbClusterName: `${config.prefix}-docdb`,
       exportAuditLogsToCloudWatch: true,
       exportProfilerLogsToCloudWatch: true,
-      cloudWatchLogsRetention: config.functions.logRetentionDays as logs.RetentionDays,
     });
+    for (const kind of ['audit', 'profiler']) {
+      const lg = new logs.LogGroup(this, `DocDbLogs${kind}`, {
+        logGroupName: `/aws/docdb/${config.prefix}-docdb/${kind}`,
+        retention: config.functions.logRetentionDays as logs.RetentionDays,
+        removalPolicy,
+      });
+      doc.node.addDependency(lg);
+    }
     this.docdb = { cluster: doc, secret: doc.secret!, port: 27017 };
     acknowledge(
       doc,
