@@ -6,6 +6,7 @@
  *   stop     stop the engines this project started (recorded pids only)
  *   status   what runs where
  *   env      print the environment variables (export lines) that point clients at the engines
+ *   --quiet  (install) print only what gets installed
  *
  * Engines: postgres redis kafka opensearch mongo dynamodb (default: all). An engine whose URL
  * variable is set (PG_URL, REDIS_URL, KAFKA_BROKERS, OPENSEARCH_URL, MONGO_URL, DYNAMODB_ENDPOINT)
@@ -18,7 +19,8 @@ import { engineEnv, engineStatus, installEngines, startEngines, stopEngines, ENG
 const USAGE = `usage: npm run engines -- <install|start|stop|status|env> [${ENGINE_NAMES.join('|')} ...]`;
 
 async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+  const quiet = argv.includes('--quiet');
+  const [cmd, ...rest] = argv.filter((a) => a !== '--quiet');
   const bad = rest.filter((r) => !ENGINE_NAMES.includes(r as EngineName));
   if (!cmd || bad.length) {
     process.stderr.write(`${bad.length ? `unknown engine(s): ${bad.join(', ')}\n` : ''}${USAGE}\n`);
@@ -29,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'install': {
       await installEngines({ ...(only ? { only } : {}) });
-      process.stdout.write(`engines installed (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+      if (!quiet) process.stdout.write(`engines installed (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
       return 0;
     }
     case 'start': {
