@@ -16,16 +16,29 @@ export interface Endpoints {
   readonly dynamodbEndpoint: string;
 }
 
+/**
+ * ENGINES_PORT_OFFSET (default 0) shifts every local port, so a second clone can run its own
+ * engines beside the first (used to measure a cold install without stopping the shared engines).
+ */
+function portOffset(): number {
+  const raw = process.env.ENGINES_PORT_OFFSET?.trim();
+  if (!raw) return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 5000) throw new Error(`invalid environment: ENGINES_PORT_OFFSET must be an integer 0..5000, got "${raw}"`);
+  return n;
+}
+const OFFSET = portOffset();
+
 /** Fixed local ports (non-default so they do not clash with a developer's own servers). */
 export const PORTS = {
-  postgres: 55432,
-  redis: 56379,
-  kafka: 59092,
-  kafkaController: 59093,
-  opensearch: 59200,
-  opensearchTransport: 59300,
-  mongo: 57017,
-  dynamodb: 58000,
+  postgres: 55432 + OFFSET,
+  redis: 56379 + OFFSET,
+  kafka: 59092 + OFFSET,
+  kafkaController: 59093 + OFFSET,
+  opensearch: 59200 + OFFSET,
+  opensearchTransport: 59300 + OFFSET,
+  mongo: 57017 + OFFSET,
+  dynamodb: 58000 + OFFSET,
 } as const;
 
 export const DEFAULTS = {
