@@ -127,16 +127,21 @@ export class OpenSearchCatalogIndex implements SearchIndex {
     readonly alias: string,
   ) {}
 
-  async applyVersioned(docs: readonly ProductState[], target = this.alias): Promise<ApplyResult> {
+  /**
+   * With `target` (rebuild, seed) the bulk is fire-and-refresh-later. On the live alias it waits
+   * until the changes are visible to search (refresh=wait_for), so the cache invalidation that
+   * follows can never be overtaken by a reader caching a result from before the refresh.
+   */
+  async applyVersioned(docs: readonly ProductState[], target?: string): Promise<ApplyResult> {
     if (docs.length === 0) return { applied: [], skipped: 0 };
     const body: Json[] = [];
     for (const d of docs) {
-      body.push({ index: { _index: target, _id: d.productId, version: d.version, version_type: 'external' } });
+      body.push({ index: { _index: target ?? this.alias, _id: d.productId, version: d.version, version_type: 'external' } });
       body.push({ ...d });
     }
     let res: Json;
     try {
-      res = (await this.client.bulk({ body } as never)).body as unknown as Json;
+      res = (await this.client.bulk({ body, ...(target ? {} : { refresh: 'wait_for' }) } as never)).body as unknown as Json;
     } catch (err) {
       unavailable(err);
     }
