@@ -166,7 +166,9 @@ export async function startConsumers(opts: ConsumerOptions): Promise<ConsumerGro
         }
       },
     });
-    await Promise.race([joined, sleep(30000).then(() => log.warn('consumer: group not joined after 30 s', { groupId }))]);
+    let joinTimer: NodeJS.Timeout | undefined;
+    await Promise.race([joined, new Promise<void>((r) => (joinTimer = setTimeout(() => r(log.warn('consumer: group not joined after 30 s', { groupId })), 30000)))]);
+    clearTimeout(joinTimer);
     groups.push({ handler: h.name, groupId, topics: g.topics });
   };
 

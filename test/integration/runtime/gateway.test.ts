@@ -1,0 +1,98 @@
+import { signToken } from '../../../functions/shared/auth';
+import { startPlatform, type Platform } from '../../../local/runtime';
+import { testManifest } from '../../fixtures/runtime/manifest';
+
+jest.setTimeout(60000);
+
+let p: Platform;
+beforeAll(async () => {
+  p = await startPlatform({ manifest: testManifest(), components: ['gateway'], port: 0, executionStore: 'memory' });
+});
+afterAll(async () => {
+  await p?.stop();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${p.url}${path}`, { headers });
+
+describe('local API gateway', () => {
+  it('answers /health and serves the OpenAPI document of the manifest', async () => {
+    expect((await get('/health')).status).toBe(200);
+    const res = await get('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/orders', '/orders/{id}', '/test/items/{id}']));
+  });
+
+  it('round-trips a route through the handler with a real proxy event', async () => {
+    const res = await get('/test/items/it%20em-1?x=1&x=2&y=z', { 'X-Custom': 'v' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-echo')).toBe('yes');
+    const e = (await res.json()) as Record<string, any>;
+    expect(e).toMatchObject({
+      resource: '/test/items/{id}',
+      path: '/test/items/it em-1',
+      httpMethod: 'GET',
+      pathParameters: { id: 'it em-1' },
+      queryStringParameters: { x: '2', y: 'z' },
+      multiValueQueryStringParameters: { x: ['1', '2'], y: ['z'] },
+      body: null,
+      isBase64Encoded: false,
+      requestContext: { stage: 'local', sourceIp: '127.0.0.1', authorizer: null },
+    });
+    expect(e.headers['X-Custom'] ?? e.headers['x-custom']).toBe('v');
+    expect(e.requestContext.requestId).toBe(res.headers.get('x-amzn-requestid'));
+  });
+
+  it('passes the request body and prefers a literal resource over a parameter', async () => {
+    const res = await fetch(`${p.url}/test/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: 1 }) });
+    expect(((await res.json()) as { body: string }).body).toBe('{"a":1}');
+    const lit = (await (await get('/test/items/special')).json()) as { resource: string; pathParameters: unknown };
+    expect(lit).toMatchObject({ resource: '/test/items/special', pathParameters: null });
+  });
+
+  it('runs the authorizer and passes its context to the handler', async () => {
+    const token = await signToken({ userId: 'user-42', roles: ['customer'] });
+    const res = await get('/test/me', { Authorization: `Bearer ${token}` });
+    expect(res.status).toBe(200);
+    const e = (await res.json()) as { requestContext: { authorizer: Record<string, unknown> } };
+    expect(e.requestContext.authorizer).toMatchObject({ userId: 'user-42', roles: 'customer', principalId: 'user-42' });
+  });
+
+  it('rejects a protected route without a token or with a bad one with 401', async () => {
+    const none = await get('/test/me');
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({ message: 'Unauthorized' });
+    const forged = await signToken({ userId: 'u', roles: ['admin'] }, { secret: 'not-the-server-secret-123' });
+    expect((await get('/test/me', { Authorization: `Bearer ${forged}` })).status).toBe(401);
+    const expired = await signToken({ userId: 'u', roles: [] }, { expiresIn: Math.floor(Date.now() / 1000) - 10 });
+    expect((await get('/test/me', { Authorization: `Bearer ${expired}` })).status).toBe(401);
+  });
+
+  it('rejects an admin route for a caller without the admin role with 403', async () => {
+    const customer = await signToken({ userId: 'u', roles: ['customer'] });
+    const res = await fetch(`${p.url}/inventory/sku-1/restock`, { method: 'POST', headers: { Authorization: `Bearer ${customer}` }, body: '{}' });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { message: string }).message).toMatch(/not authorized/);
+  });
+
+  it('rejects an unknown route with 404 and a wrong method with 405', async () => {
+    const nf = await get('/nope');
+    expect(nf.status).toBe(404);
+    expect(((await nf.json()) as { message: string }).message).toMatch(/no route for GET \/nope/);
+    const na = await fetch(`${p.url}/test/items/1`, { method: 'DELETE' });
+    expect(na.status).toBe(405);
+    expect(na.headers.get('allow')).toBe('GET');
+  });
+
+  it('rejects a body over 10 MB with 413', async () => {
+    const res = await fetch(`${p.url}/test/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(10 * 1024 * 1024 + 1) });
+    expect(res.status).toBe(413);
+  });
+
+  it('answers 502 "Internal server error" when the handler throws', async () => {
+    const res = await get('/test/crash');
+    expect(res.status).toBe(502);
+    expect(await res.json()).toEqual({ message: 'Internal server error' });
+  });
+});
