@@ -1,0 +1,345 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { allHandlers, allRoutes, manifest, type StoreRef } from '../../lib/manifest';
+import { aslPlaceholders } from '../../lib/constructs/saga-state-machine';
+import { nagViolations, ofType, synthStage, type Synthesized } from './support/synth';
+
+/**
+ * The platform as synthesized for dev and prod (each synthesized once, cdk-nag on, function
+ * bundling skipped — test/cdk/bundling.test.ts bundles): fine-grained assertions per stage.
+ */
+const root = path.resolve(__dirname, '..', '..');
+const stages: Record<'dev' | 'prod', Synthesized> = {} as never;
+
+beforeAll(() => {
+  stages.dev = synthStage('dev');
+  stages.prod = synthStage('prod');
+});
+
+const STAGES = ['dev', 'prod'] as const;
+
+/** Environment variables each store binding must set (names read by functions/shared/adapters/*). */
+const STORE_ENV: Record<StoreRef, string[]> = {
+  postgres: ['DB_HOST', 'DB_NAME', 'DB_SECRET_ARN'],
+  redis: ['REDIS_HOST', 'REDIS_PORT', 'REDIS_AUTH_SECRET_ARN'],
+  docdb: ['MONGO_HOST', 'MONGO_SECRET_ARN'],
+  opensearch: ['OPENSEARCH_ENDPOINT'],
+  idempotency: ['IDEMPOTENCY_TABLE'],
+  'kafka-producer': ['KAFKA_BROKERS', 'KAFKA_IAM_AUTH'],
+  eventbus: ['EVENT_BUS_NAME'],
+  saga: ['STATE_MACHINE_ARN'],
+};
+const VPC_STORES: StoreRef[] = ['postgres', 'docdb', 'opensearch', 'redis', 'kafka-producer'];
+
+function functionOf(s: Synthesized, handler: string): Record<string, any> {
+  const fns = s.templates.App.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { HANDLER_NAME: handler } } } });
+  const list = Object.values(fns);
+  if (list.length !== 1) throw new Error(`expected one function for handler ${handler}, found ${list.length}`);
+  return (list[0] as { Properties: Record<string, any> }).Properties;
+}
+
+describe.each(STAGES)('%s stage', (stage) => {
+  const s = (): Synthesized => stages[stage];
+
+  test('has every part of the platform', () => {
+    const expected: Record<keyof Synthesized['templates'], string[]> = {
+      Network: ['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EC2::NatGateway', 'AWS::EC2::FlowLog', 'AWS::EC2::VPCEndpoint'],
+      Data: [
+        'AWS::RDS::DBInstance',
+        'AWS::RDS::DBProxy',
+        'AWS::SecretsManager::Secret',
+        'AWS::DocDB::DBCluster',
+        'AWS::DocDB::DBInstance',
+        'AWS::OpenSearchService::Domain',
+        'AWS::ElastiCache::ReplicationGroup',
+        'AWS::DynamoDB::Table',
+      ],
+      Messaging: ['AWS::MSK::Cluster', 'AWS::Events::EventBus', 'AWS::Events::Archive', 'Custom::AWS'],
+      App: [
+        'AWS::Lambda::Function',
+        'AWS::Lambda::EventSourceMapping',
+        'AWS::SQS::Queue',
+        'AWS::ApiGateway::RestApi',
+        'AWS::ApiGateway::Stage',
+        'AWS::ApiGateway::Authorizer',
+        'AWS::ApiGateway::RequestValidator',
+        'AWS::ApiGateway::Model',
+        'AWS::ApiGateway::UsagePlan',
+        'AWS::WAFv2::WebACL',
+        'AWS::WAFv2::WebACLAssociation',
+        'AWS::StepFunctions::StateMachine',
+        'AWS::Events::Rule',
+        'Custom::KafkaTopics',
+        'Custom::Migrations',
+      ],
+      Observability: ['AWS::CloudWatch::Dashboard', 'AWS::CloudWatch::Alarm', 'AWS::SNS::Topic', 'AWS::APS::Workspace'],
+    };
+    for (const [stack, types] of Object.entries(expected)) {
+      const t = s().templates[stack as keyof Synthesized['templates']];
+      for (const type of types) expect([stack, type, Object.keys(t.findResources(type)).length > 0]).toEqual([stack, type, true]);
+    }
+  });
+
+  test('every Lambda has active tracing, a pinned Node.js 22+ runtime and arm64', () => {
+    const fns = ofType(s(), 'AWS::Lambda::Function');
+    expect(fns.length).toBeGreaterThanOrEqual(allHandlers().length);
+    for (const [stack, id, p] of fns) {
+      expect([stack, id, p.TracingConfig]).toEqual([stack, id, { Mode: 'Active' }]);
+      expect([stack, id, p.Runtime]).toEqual([stack, id, expect.stringMatching(/^nodejs(22|24)\.x$/)]);
+      expect([stack, id, p.Architectures]).toEqual([stack, id, ['arm64']]);
+    }
+  });
+
+  test('one function per manifest handler with Powertools env, VPC placement and store bindings', () => {
+    for (const h of allHandlers()) {
+      const p = functionOf(s(), h.name);
+      const env = p.Environment.Variables as Record<string, unknown>;
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe(h.service);
+      expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('Shop');
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(p.Timeout).toBe(h.timeoutSeconds ?? 10);
+      for (const store of h.stores) for (const key of STORE_ENV[store]) expect([h.name, store, key, key in env]).toEqual([h.name, store, key, true]);
+      const needsVpc = h.stores.some((x) => VPC_STORES.includes(x));
+      if (needsVpc) expect([h.name, p.VpcConfig]).toEqual([h.name, expect.objectContaining({ SubnetIds: expect.any(Array), SecurityGroupIds: expect.any(Array) })]);
+      if (h.stores.includes('postgres')) expect(JSON.stringify(env.DB_HOST)).toMatch(/PostgresProxy.*Endpoint/);
+      if (h.stores.includes('kafka-producer')) expect(env.KAFKA_IAM_AUTH).toBe('true');
+    }
+  });
+
+  test('producers may write only their declared topics', () => {
+    const t = s().templates.App;
+    for (const h of allHandlers().filter((x) => x.stores.includes('kafka-producer'))) {
+      const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+      for (const topic of h.produces ?? []) expect(policies).toContain(`/${topic}`);
+    }
+    t.hasResourceProperties(
+      'AWS::IAM::Policy',
+      Match.objectLike({
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Sid: 'KafkaProduce', Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData', 'kafka-cluster:WriteDataIdempotently'] }),
+          ]),
+        },
+      }),
+    );
+  });
+
+  test('every manifest route is an API method; user/admin routes use the JWT authorizer', () => {
+    const t = s().templates.App;
+    const methods = Object.values(t.findResources('AWS::ApiGateway::Method')).map((r: any) => r.Properties);
+    for (const r of allRoutes()) {
+      const m = methods.filter((x) => x.HttpMethod === r.method && x.OperationName === require('../../lib/openapi').operationId(r.method, r.path));
+      expect([r.method, r.path, m.length]).toEqual([r.method, r.path, 1]);
+      const method = m[0];
+      expect([r.path, method.AuthorizationType]).toEqual([r.path, r.auth === 'public' ? 'NONE' : 'CUSTOM']);
+      expect(method.RequestValidatorId).toBeDefined();
+      expect(method.Integration.Type).toBe('AWS_PROXY');
+    }
+    t.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'REQUEST', IdentitySource: 'method.request.header.Authorization' });
+  });
+
+  test('the API stage has X-Ray tracing, access logs and throttling; a usage plan and WAF front it', () => {
+    const t = s().templates.App;
+    t.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: stage,
+      TracingEnabled: true,
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') }),
+      MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue(), LoggingLevel: 'INFO' })]),
+    });
+    t.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: Match.objectLike({ RateLimit: Match.anyValue() }), Quota: Match.objectLike({ Period: 'DAY' }) });
+    t.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'REGIONAL' });
+    t.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+  });
+
+  test('request validation models come from the OpenAPI document', () => {
+    const { buildOpenApiDocument, requestBodyJsonSchema } = require('../../lib/openapi') as typeof import('../../lib/openapi');
+    const doc = buildOpenApiDocument(manifest);
+    const withBody = allRoutes().filter((r) => requestBodyJsonSchema(doc, r.method, r.path));
+    const models = s().templates.App.findResources('AWS::ApiGateway::Model');
+    expect(Object.keys(models).length).toBe(withBody.length);
+    for (const r of withBody) {
+      const expected = requestBodyJsonSchema(doc, r.method, r.path)!;
+      const model = Object.values(models).find((m: any) => m.Properties.Name.toLowerCase() === `${require('../../lib/openapi').operationId(r.method, r.path)}Body`.toLowerCase()) as any;
+      expect(model).toBeDefined();
+      expect(model.Properties.Schema.properties).toEqual(expected.properties);
+      expect(model.Properties.Schema.$schema).toBe('http://json-schema.org/draft-04/schema#');
+    }
+  });
+
+  test('each consumer topic is an MSK event source mapping with its group id and an SQS on-failure destination', () => {
+    const t = s().templates.App;
+    for (const h of allHandlers().filter((x) => (x.consumes ?? []).length > 0)) {
+      for (const c of h.consumes ?? []) {
+        t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+          Topics: [c.topic],
+          AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: Match.stringLikeRegexp(`^${c.groupId.replace(/[.-]/g, '\\$&')}`) },
+          DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${h.name}Dlq`), 'Arn'] } } },
+          StartingPosition: 'TRIM_HORIZON',
+          BatchSize: c.batchSize ?? 100,
+        });
+      }
+    }
+    const groups = Object.values(t.findResources('AWS::Lambda::EventSourceMapping')).map((r: any) => r.Properties.AmazonManagedKafkaEventSourceConfig.ConsumerGroupId);
+    expect(new Set(groups).size).toBe(groups.length); // Lambda requires unique consumer group ids
+  });
+
+  test('schedule handlers run on EventBridge schedules', () => {
+    for (const h of allHandlers().filter((x) => x.kind === 'schedule')) {
+      s().templates.App.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: h.schedule,
+        Targets: Match.arrayWith([Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${h.name}`), 'Arn'] } })]),
+      });
+    }
+  });
+
+  test('the state machine definition is the ASL file with every placeholder substituted; X-Ray and ALL logging on', () => {
+    for (const def of manifest.stateMachines) {
+      const asl = readFileSync(path.join(root, def.definitionFile), 'utf8');
+      const sms = Object.values(s().templates.App.findResources('AWS::StepFunctions::StateMachine')).map((r: any) => r.Properties);
+      expect(sms).toHaveLength(1);
+      const sm = sms[0];
+      expect(sm.DefinitionString).toBe(asl);
+      const placeholders = aslPlaceholders(asl);
+      expect(placeholders.length).toBeGreaterThan(0);
+      expect(Object.keys(sm.DefinitionSubstitutions).sort()).toEqual(placeholders);
+      for (const [ph, handler] of Object.entries(def.taskFunctions)) {
+        expect([ph, sm.DefinitionSubstitutions[ph]]).toEqual([ph, { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${handler}[0-9A-F]{8}$`)), 'Arn'] }]);
+      }
+      expect(JSON.stringify(sm.DefinitionSubstitutions.EventBusName)).toMatch(/Bus/);
+      expect(sm.TracingConfiguration).toEqual({ Enabled: true });
+      expect(sm.LoggingConfiguration).toEqual(expect.objectContaining({ Level: 'ALL', IncludeExecutionData: true }));
+    }
+  });
+
+  test('no data store is publicly reachable', () => {
+    const x = s();
+    x.templates.Data.hasResourceProperties('AWS::RDS::DBInstance', { PubliclyAccessible: false });
+    x.templates.Messaging.hasResourceProperties('AWS::MSK::Cluster', { BrokerNodeGroupInfo: Match.objectLike({ ConnectivityInfo: { PublicAccess: { Type: 'DISABLED' } } }) });
+    x.templates.Data.hasResourceProperties('AWS::OpenSearchService::Domain', { VPCOptions: Match.objectLike({ SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() }) });
+    // Stores sit in the isolated "data" subnets only.
+    const subnetRefs = [
+      ...ofType(x, 'AWS::RDS::DBSubnetGroup').map(([, , p]) => p.SubnetIds),
+      ...ofType(x, 'AWS::DocDB::DBSubnetGroup').map(([, , p]) => p.SubnetIds),
+      ...ofType(x, 'AWS::ElastiCache::SubnetGroup').map(([, , p]) => p.SubnetIds),
+      ...ofType(x, 'AWS::MSK::Cluster').map(([, , p]) => (p.BrokerNodeGroupInfo as any).ClientSubnets),
+      ...ofType(x, 'AWS::OpenSearchService::Domain').map(([, , p]) => (p.VPCOptions as any).SubnetIds),
+      ...ofType(x, 'AWS::RDS::DBProxy').map(([, , p]) => p.VpcSubnetIds),
+    ].map((v) => JSON.stringify(v));
+    expect(subnetRefs).toHaveLength(6);
+    for (const ref of subnetRefs) {
+      expect(ref).toMatch(/dataSubnet/);
+      expect(ref).not.toMatch(/publicSubnet|appSubnet/);
+    }
+    // No security group anywhere admits the internet.
+    const ingress = [
+      ...ofType(x, 'AWS::EC2::SecurityGroup').flatMap(([, , p]) => (p.SecurityGroupIngress as any[]) ?? []),
+      ...ofType(x, 'AWS::EC2::SecurityGroupIngress').map(([, , p]) => p),
+    ];
+    expect(ingress.length).toBeGreaterThan(0);
+    for (const rule of ingress) {
+      expect(rule.CidrIp).not.toBe('0.0.0.0/0');
+      expect(rule.CidrIpv6).not.toBe('::/0');
+    }
+    // Public subnets hold nothing but NAT gateways.
+    x.templates.Network.hasResourceProperties('AWS::EC2::Subnet', { MapPublicIpOnLaunch: false });
+  });
+
+  test('stores are encrypted at rest and in transit', () => {
+    const d = s().templates.Data;
+    d.hasResourceProperties('AWS::RDS::DBInstance', { StorageEncrypted: true });
+    d.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
+    d.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, Auth: [Match.objectLike({ AuthScheme: 'SECRETS', SecretArn: Match.anyValue() })] });
+    d.hasResourceProperties('AWS::DocDB::DBCluster', { StorageEncrypted: true });
+    d.hasResourceProperties('AWS::DocDB::DBClusterParameterGroup', { Parameters: Match.objectLike({ tls: 'enabled' }) });
+    d.hasResourceProperties('AWS::OpenSearchService::Domain', {
+      EncryptionAtRestOptions: { Enabled: true },
+      NodeToNodeEncryptionOptions: { Enabled: true },
+      DomainEndpointOptions: Match.objectLike({ EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-2-2019-07' }),
+    });
+    d.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      TransitEncryptionEnabled: true,
+      AtRestEncryptionEnabled: true,
+      AuthToken: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['{{resolve:secretsmanager:'])]) }),
+    });
+    d.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    });
+    s().templates.Messaging.hasResourceProperties('AWS::MSK::Cluster', {
+      EncryptionInfo: { EncryptionInTransit: { ClientBroker: 'TLS', InCluster: true } },
+      ClientAuthentication: { Sasl: { Iam: { Enabled: true } }, Unauthenticated: { Enabled: false } },
+    });
+    s().templates.App.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    s().templates.Observability.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  test('the EventBridge bus has an archive', () => {
+    s().templates.Messaging.hasResourceProperties('AWS::Events::Archive', { SourceArn: Match.anyValue(), RetentionDays: stage === 'prod' ? 90 : 7 });
+  });
+
+  test('alarms cover 5xx, p99, saga failures, DLQ depth and offset lag, and notify the SNS topic', () => {
+    const alarms = Object.values(s().templates.Observability.findResources('AWS::CloudWatch::Alarm')).map((r: any) => r.Properties);
+    const has = (pred: (a: any) => boolean): boolean => alarms.some(pred);
+    expect(has((a) => a.MetricName === '5XXError')).toBe(true);
+    expect(has((a) => a.MetricName === 'Latency' && a.ExtendedStatistic === 'p99')).toBe(true);
+    expect(has((a) => JSON.stringify(a.Metrics ?? []).includes('ExecutionsFailed'))).toBe(true);
+    expect(has((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toBe(true);
+    expect(has((a) => a.MetricName === 'OffsetLag')).toBe(true);
+    for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
+    const dashboard = JSON.stringify(s().templates.Observability.findResources('AWS::CloudWatch::Dashboard'));
+    for (const m of ['OrdersPlaced', 'CacheHit', 'CacheMiss', 'OffsetLag', 'p99', 'ExecutionsSucceeded']) expect([m, dashboard.includes(m)]).toEqual([m, true]);
+  });
+
+  test('Managed Grafana is off by default', () => {
+    expect(Object.keys(s().templates.Observability.findResources('AWS::Grafana::Workspace'))).toHaveLength(0);
+  });
+
+  test('cdk-nag AwsSolutions reports no unacknowledged finding', () => {
+    expect(nagViolations(s().outdir)).toEqual([]);
+  });
+});
+
+describe('dev and prod', () => {
+  /** Resource types whose count scales with the stage's size (instances, NAT gateways). */
+  const SIZE_SCALED = new Set(['AWS::DocDB::DBInstance', 'AWS::EC2::NatGateway', 'AWS::EC2::EIP', 'AWS::EC2::Route']);
+  /** Logical ids without stage names and generated hashes. */
+  const normalize = (id: string): string =>
+    id
+      .replace(/Shop(dev|prod)/g, '')
+      .replace(/(dev|prod)/g, '')
+      .replace(/[0-9A-Fa-f]{4,}/g, (m) => (/\d/.test(m) ? '' : m));
+
+  test('differ only in sizes and policies: same stacks, same resource types, same logical ids but size-scaled ones', () => {
+    for (const stack of Object.keys(stages.dev.templates) as Array<keyof Synthesized['templates']>) {
+      const dev = stages.dev.templates[stack].toJSON().Resources as Record<string, { Type: string }>;
+      const prod = stages.prod.templates[stack].toJSON().Resources as Record<string, { Type: string }>;
+      const types = (r: Record<string, { Type: string }>): string[] => [...new Set(Object.values(r).map((x) => x.Type))].sort();
+      expect([stack, types(dev)]).toEqual([stack, types(prod)]);
+      const ids = (r: Record<string, { Type: string }>): string[] =>
+        Object.entries(r)
+          .filter(([, v]) => !SIZE_SCALED.has(v.Type))
+          .map(([k, v]) => `${v.Type} ${normalize(k)}`)
+          .sort();
+      expect([stack, ids(dev)]).toEqual([stack, ids(prod)]);
+    }
+  });
+
+  test('prod is bigger and keeps its data; dev is disposable', () => {
+    const d = stages.dev.templates.Data;
+    const p = stages.prod.templates.Data;
+    p.hasResourceProperties('AWS::RDS::DBInstance', { MultiAZ: true, DeletionProtection: true });
+    d.hasResourceProperties('AWS::RDS::DBInstance', { MultiAZ: false, DeletionProtection: false });
+    p.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Snapshot' });
+    d.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Delete' });
+    p.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { MultiAZEnabled: true, AutomaticFailoverEnabled: true });
+    p.hasResourceProperties('AWS::OpenSearchService::Domain', { ClusterConfig: Match.objectLike({ DedicatedMasterEnabled: true, ZoneAwarenessEnabled: true }) });
+    stages.prod.templates.Messaging.hasResourceProperties('AWS::MSK::Cluster', { NumberOfBrokerNodes: 4 });
+    stages.dev.templates.Messaging.hasResourceProperties('AWS::MSK::Cluster', { NumberOfBrokerNodes: 2 });
+    // Reserved concurrency only in prod (a fresh account's 10-concurrency quota would reject it in dev).
+    const reserved = (s: Synthesized): number => ofType(s, 'AWS::Lambda::Function').filter(([, , x]) => x.ReservedConcurrentExecutions !== undefined).length;
+    expect(reserved(stages.dev)).toBe(0);
+    expect(reserved(stages.prod)).toBe(allHandlers().filter((h) => h.reservedConcurrency).length);
+  });
+});
