@@ -1,0 +1,192 @@
+/**
+ * Helpers for the saga integration tests: the real local runtime (gateway, MSK consumers, Step
+ * Functions runner with the real ASL, schedules) on the real engines (PostgreSQL, Kafka).
+ */
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { endpoints } from '../../../local/engines/endpoints';
+import { kafkaClient, type HistoryEvent, type Platform, type PlatformOptions } from '../../../local/runtime';
+import { signToken } from '../../../functions/shared/auth';
+import { runMigrations } from '../../../functions/platform/migrations';
+
+export const CARDS = {
+  approve: '4242424242424242',
+  decline: '4000000000000002',
+  timeout: '4000000000000119',
+  captureDecline: '4000000000000341',
+} as const;
+
+/** Each test file gets its own consumer group and SKU prefix so files can run in parallel. */
+export const RUN = `${process.pid}-${Date.now().toString(36)}`;
+
+let pool: Pool | undefined;
+export function db(): Pool {
+  pool ??= new Pool({ connectionString: endpoints().pgUrl, max: 4 });
+  return pool;
+}
+export async function closeDb(): Promise<void> {
+  await pool?.end();
+  pool = undefined;
+}
+
+export async function migrate(): Promise<void> {
+  await runMigrations({ databaseUrl: endpoints().pgUrl });
+}
+
+export function sku(name: string): string {
+  return `IT-${RUN}-${name}`.slice(0, 64);
+}
+
+export async function seedSku(name: string, stock: number, priceCents = 1000): Promise<string> {
+  const s = sku(name);
+  await db().query('INSERT INTO inventory (sku, price_cents, stock) VALUES ($1, $2, $3) ON CONFLICT (sku) DO UPDATE SET stock = EXCLUDED.stock, price_cents = EXCLUDED.price_cents', [s, priceCents, stock]);
+  return s;
+}
+
+export async function stockOf(s: string): Promise<number> {
+  const r = await db().query<{ stock: number }>('SELECT stock FROM inventory WHERE sku = $1', [s]);
+  return r.rows[0]!.stock;
+}
+
+/** Puts the consumer group's committed offsets at the end of the topics: the test sees only what it produces. */
+export async function positionGroupAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
+  const admin = kafkaClient(endpoints().kafkaBrokers, `saga-it-admin-${RUN}`).admin();
+  await admin.connect();
+  try {
+    for (const topic of topics) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Platform options every saga test uses: own consumer group, no history, fast retries, in-memory executions. */
+export function platformOptions(extra: Partial<PlatformOptions> = {}): PlatformOptions {
+  return {
+    port: 0,
+    awsPort: 0,
+    executionStore: 'memory',
+    retryIntervalOverrides: 0,
+    scheduleIntervalMs: 500,
+    consumer: { groupIdSuffix: `-it-${RUN}`, fromBeginning: false, attempts: 3, backoffMs: 50 },
+    ...extra,
+  };
+}
+
+export async function tokenFor(userId: string, roles: string[] = ['customer']): Promise<string> {
+  return signToken({ userId, roles });
+}
+
+export interface Api {
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  get(path: string): Promise<{ status: number; body: any }>;
+}
+
+export async function apiAs(p: Platform, userId: string, roles?: string[]): Promise<Api> {
+  const auth = { authorization: `Bearer ${await tokenFor(userId, roles)}` };
+  return {
+    async post(path, body, headers = {}) {
+      const res = await fetch(`${p.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth, ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    },
+    async get(path) {
+      const res = await fetch(`${p.url}${path}`, { headers: auth });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+  };
+}
+
+export function newUser(): string {
+  return `user-${randomUUID().slice(0, 8)}`;
+}
+
+export function executionArnOf(p: Platform, orderId: string): string {
+  return `${p.stateMachineArns['OrderSaga']!.replace(':stateMachine:', ':execution:')}:${orderId}`;
+}
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Waits until the saga execution of the order exists and has ended; returns its description and history. */
+export async function sagaOf(p: Platform, orderId: string, timeoutMs = 60000): Promise<{ status: string; history: HistoryEvent[]; output?: string }> {
+  const arn = executionArnOf(p, orderId);
+  await until(`execution ${orderId}`, async () => (await p.sfn.describeExecution(arn).then(() => true).catch(() => undefined)), timeoutMs);
+  const d = await p.sfn.waitForExecution(arn, timeoutMs);
+  return { status: d.status, history: await p.sfn.getExecutionHistory(arn), ...(d.output ? { output: d.output } : {}) };
+}
+
+export function statesEntered(history: readonly HistoryEvent[]): string[] {
+  return history.filter((e) => e.type === 'StateEntered').map((e) => e.stateName!);
+}
+export function taskFailures(history: readonly HistoryEvent[]): Array<{ state: string; error: string; cause: string }> {
+  return history.filter((e) => e.type === 'TaskFailed').map((e) => ({ state: e.stateName!, error: e.error ?? '', cause: e.cause ?? '' }));
+}
+
+export interface OrderRowT {
+  status: string;
+  cancel_error: string | null;
+  cancel_cause: string | null;
+}
+export async function orderRow(orderId: string): Promise<OrderRowT> {
+  const r = await db().query<OrderRowT>('SELECT status, cancel_error, cancel_cause FROM orders WHERE id = $1', [orderId]);
+  return r.rows[0]!;
+}
+export async function reservationsOf(orderId: string): Promise<Array<{ sku: string; quantity: number; status: string }>> {
+  return (await db().query('SELECT sku, quantity, status FROM reservations WHERE order_id = $1 ORDER BY sku', [orderId])).rows;
+}
+export async function paymentOf(orderId: string): Promise<{ status: string; capture_id: string | null } | undefined> {
+  return (await db().query('SELECT status, capture_id FROM payments WHERE order_id = $1', [orderId])).rows[0];
+}
+export async function stepsOf(orderId: string): Promise<string[]> {
+  return (await db().query<{ step: string }>('SELECT step FROM processed_messages WHERE order_id = $1 ORDER BY step', [orderId])).rows.map((r) => r.step);
+}
+export async function waitForOrderStatus(orderId: string, timeoutMs = 60000): Promise<OrderRowT> {
+  return until(`order ${orderId} terminal`, async () => {
+    const o = await orderRow(orderId);
+    return o && o.status !== 'PENDING' ? o : undefined;
+  }, timeoutMs);
+}
+
+/** Waits until the consumer group has committed offsets up to the end of the topic (everything produced so far was handled). */
+export async function waitConsumed(groupId: string, topic: string, timeoutMs = 30000): Promise<void> {
+  const admin = kafkaClient(endpoints().kafkaBrokers, `saga-it-admin-${RUN}`).admin();
+  await admin.connect();
+  try {
+    const high = await admin.fetchTopicOffsets(topic);
+    await until(`${groupId} to consume ${topic}`, async () => {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const ok = high.every((h) => {
+        const c = committed?.partitions.find((x) => x.partition === h.partition);
+        return BigInt(c && c.offset !== '-1' ? c.offset : '0') >= BigInt(h.high);
+      });
+      return ok ? true : undefined;
+    }, timeoutMs, 100);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Collects the envelopes published on topics from now on (own consumer group positioned at the end). */
+export async function collectTopic(topics: string[]): Promise<{ messages: Array<{ topic: string; key: string; value: any }>; stop(): Promise<void> }> {
+  const groupId = `saga-it-collector-${RUN}-${randomUUID().slice(0, 6)}`;
+  await positionGroupAtEnd(groupId, topics);
+  const consumer = kafkaClient(endpoints().kafkaBrokers, groupId).consumer({ groupId });
+  const messages: Array<{ topic: string; key: string; value: any }> = [];
+  const joined = new Promise<void>((r) => consumer.on(consumer.events.GROUP_JOIN, () => r()));
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: false });
+  await consumer.run({ eachMessage: async ({ topic, message }) => void messages.push({ topic, key: message.key?.toString() ?? '', value: JSON.parse(message.value?.toString() ?? 'null') }) });
+  await joined;
+  return { messages, stop: () => consumer.disconnect() };
+}

@@ -1,0 +1,346 @@
+/**
+ * The order saga end to end on the real engines: HTTP through the local gateway (real API Gateway
+ * events + JWT authorizer), PostgreSQL, Kafka (order-created -> SagaStarter as an MSK event),
+ * the real statemachines/order-saga.asl.json in the runtime's Step Functions runner, each Task
+ * running the same handler the Lambda runs. Each compensation case asserts the error that caused
+ * it (execution history AND the stored cancel reason), not only the end state.
+ */
+process.env.PAYMENT_PROVIDER_TIMEOUT_MS = '100';
+process.env.PAYMENT_PROVIDER_ATTEMPTS = '2';
+process.env.PAYMENT_BREAKER_THRESHOLD = '10000';
+process.env.SANDBOX_TIMEOUT_CARD_DELAY_MS = '3000';
+process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+
+import { kafkaClient, startPlatform, type Platform } from '../../../local/runtime';
+import { endpoints } from '../../../local/engines/endpoints';
+import {
+  CARDS,
+  RUN,
+  apiAs,
+  closeDb,
+  collectTopic,
+  db,
+  executionArnOf,
+  migrate,
+  newUser,
+  orderRow,
+  paymentOf,
+  platformOptions,
+  positionGroupAtEnd,
+  reservationsOf,
+  sagaOf,
+  seedSku,
+  statesEntered,
+  stepsOf,
+  stockOf,
+  taskFailures,
+  until,
+  waitConsumed,
+  type Api,
+} from './helpers';
+
+jest.setTimeout(120000);
+
+const STARTER_GROUP = `saga-starter-it-${RUN}`;
+let p: Platform;
+
+beforeAll(async () => {
+  await migrate();
+  await positionGroupAtEnd(STARTER_GROUP, ['order-created']);
+  p = await startPlatform(platformOptions());
+});
+afterAll(async () => {
+  await p?.stop();
+  await closeDb();
+});
+
+async function place(api: Api, sku: string, quantity: number, card: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await api.post('/orders', { items: [{ sku, quantity }], paymentToken: card }, headers);
+  expect(res.status).toBe(202);
+  expect(res.body).toEqual({ orderId: expect.any(String), status: 'PENDING' });
+  return res.body.orderId as string;
+}
+
+describe('order saga on the engines', () => {
+  it('confirms an order: stock decremented, payment captured, OrderCompleted on Kafka and EventBridge', async () => {
+    const s = await seedSku('happy', 5, 1250);
+    const api = await apiAs(p, newUser());
+    const kafka = await collectTopic(['order-completed']);
+    try {
+      const orderId = await place(api, s, 2, CARDS.approve);
+      const saga = await sagaOf(p, orderId);
+      expect(saga.status).toBe('SUCCEEDED');
+      expect(statesEntered(saga.history)).toEqual(['ReserveInventory', 'AuthorizePayment', 'CapturePayment', 'ConfirmOrder', 'PublishOrderCompleted', 'OrderConfirmed']);
+      expect(taskFailures(saga.history)).toEqual([]);
+
+      expect((await orderRow(orderId)).status).toBe('CONFIRMED');
+      expect(await stockOf(s)).toBe(3);
+      expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 2, status: 'RESERVED' }]);
+      expect(await paymentOf(orderId)).toEqual({ status: 'CAPTURED', capture_id: expect.stringMatching(/^cap_/) });
+
+      const view = await api.get(`/orders/${orderId}`);
+      expect(view.status).toBe(200);
+      expect(view.body).toMatchObject({ orderId, status: 'CONFIRMED', amountCents: 2500, currency: 'EUR', items: [{ sku: s, quantity: 2, unitPriceCents: 1250 }] });
+      expect(view.body.failure).toBeUndefined();
+
+      // Every outbox row of the order went out; the completion event is on Kafka and on the bus, same envelope.
+      const unpublished = await db().query('SELECT topic FROM outbox WHERE message_key = $1 AND published_at IS NULL', [orderId]);
+      expect(unpublished.rows).toEqual([]);
+      const onKafka = await until('OrderCompleted on Kafka', () => kafka.messages.find((m) => m.key === orderId));
+      expect(onKafka.value).toMatchObject({ type: 'OrderCompleted', source: 'shop.order', orderId, version: 1, data: { orderId, amountCents: 2500, currency: 'EUR' } });
+      const onBus = p.bus.events.find((e) => e['detail-type'] === 'OrderCompleted' && (e.detail as { orderId?: string }).orderId === orderId);
+      expect(onBus?.source).toBe('shop.order');
+      expect(onBus?.detail).toEqual(onKafka.value);
+      const types = p.bus.events.filter((e) => (e.detail as { orderId?: string }).orderId === orderId).map((e) => e['detail-type']);
+      expect(types).toEqual(expect.arrayContaining(['OrderCreated', 'InventoryReserved', 'PaymentAuthorized', 'PaymentCaptured', 'OrderCompleted']));
+    } finally {
+      await kafka.stop();
+    }
+  });
+
+  it('cancels an out-of-stock order with OutOfStockError stored: nothing reserved, nothing charged', async () => {
+    const s = await seedSku('empty', 0);
+    const api = await apiAs(p, newUser());
+    const orderId = await place(api, s, 1, CARDS.approve);
+    const saga = await sagaOf(p, orderId);
+    expect(saga.status).toBe('SUCCEEDED');
+    expect(taskFailures(saga.history)).toEqual([{ state: 'ReserveInventory', error: 'OutOfStockError', cause: expect.stringContaining(`${s} requested 1, available 0`) }]);
+    expect(statesEntered(saga.history)).toEqual(['ReserveInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
+
+    const o = await orderRow(orderId);
+    expect(o).toMatchObject({ status: 'CANCELLED', cancel_error: 'OutOfStockError' });
+    expect(o.cancel_cause).toContain(`${s} requested 1, available 0`);
+    expect(await reservationsOf(orderId)).toEqual([]);
+    expect(await paymentOf(orderId)).toBeUndefined();
+    expect(await stockOf(s)).toBe(0);
+    const view = await api.get(`/orders/${orderId}`);
+    expect(view.body).toMatchObject({ status: 'CANCELLED', failure: { error: 'OutOfStockError' } });
+  });
+
+  it('releases inventory and cancels with PaymentDeclinedError when the card is declined', async () => {
+    const s = await seedSku('declined', 3);
+    const api = await apiAs(p, newUser());
+    const orderId = await place(api, s, 2, CARDS.decline);
+    const saga = await sagaOf(p, orderId);
+    expect(taskFailures(saga.history)).toEqual([{ state: 'AuthorizePayment', error: 'PaymentDeclinedError', cause: expect.stringContaining('card_declined') }]);
+    expect(statesEntered(saga.history)).toEqual(['ReserveInventory', 'AuthorizePayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'PaymentDeclinedError', cancel_cause: expect.stringContaining('card_declined') });
+    expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 2, status: 'RELEASED' }]);
+    expect(await stockOf(s)).toBe(3);
+    expect(await paymentOf(orderId)).toBeUndefined();
+    expect(p.bus.events.some((e) => e['detail-type'] === 'OrderFailed' && (e.detail as { data: { error: string } }).data.error === 'PaymentDeclinedError' && (e.detail as { orderId: string }).orderId === orderId)).toBe(true);
+  });
+
+  it('retries a timing-out provider, then voids, releases and cancels with TransientError', async () => {
+    const s = await seedSku('timeout', 3);
+    const api = await apiAs(p, newUser());
+    const orderId = await place(api, s, 1, CARDS.timeout);
+    const saga = await sagaOf(p, orderId);
+    const failures = taskFailures(saga.history);
+    // 1 attempt + 2 ASL retries, each after the adapter's own retry; every one a time-out.
+    expect(failures).toHaveLength(3);
+    for (const f of failures) expect(f).toEqual({ state: 'AuthorizePayment', error: 'TransientError', cause: expect.stringContaining('timed out after 100 ms') });
+    expect(saga.history.filter((e) => e.type === 'StateRetried' && e.stateName === 'AuthorizePayment')).toHaveLength(2);
+    expect(statesEntered(saga.history).slice(-5)).toEqual(['RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'TransientError', cancel_cause: expect.stringContaining('timed out') });
+    expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 1, status: 'RELEASED' }]);
+    expect(await stockOf(s)).toBe(3);
+    expect(await paymentOf(orderId)).toBeUndefined();
+    expect(await stepsOf(orderId)).toEqual(['inventory.release', 'inventory.reserve', 'order.cancel', 'payment.refund']);
+  });
+
+  it('voids the authorization and releases when the capture is declined', async () => {
+    const s = await seedSku('capture', 2);
+    const api = await apiAs(p, newUser());
+    const orderId = await place(api, s, 1, CARDS.captureDecline);
+    const saga = await sagaOf(p, orderId);
+    expect(taskFailures(saga.history)).toEqual([{ state: 'CapturePayment', error: 'PaymentDeclinedError', cause: expect.stringContaining('capture declined') }]);
+    expect(statesEntered(saga.history).slice(3, 6)).toEqual(['RefundPayment', 'ReleaseInventory', 'CancelOrder']);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'PaymentDeclinedError' });
+    expect((await paymentOf(orderId))?.status).toBe('VOIDED');
+    expect(await stockOf(s)).toBe(2);
+  });
+
+  it('lets the customer cancel a PENDING order; the saga compensates and keeps the customer reason', async () => {
+    const s = await seedSku('custcancel', 2);
+    const api = await apiAs(p, newUser());
+    const orderId = await place(api, s, 1, CARDS.timeout); // the saga sits in AuthorizePayment retries
+    await until('the saga to start', async () => ((await reservationsOf(orderId)).length > 0 ? true : undefined));
+    const c = await api.post(`/orders/${orderId}/cancel`, {});
+    expect(c.status).toBe(200);
+    expect(c.body).toEqual({ orderId, status: 'CANCELLED' });
+    expect((await api.post(`/orders/${orderId}/cancel`, {})).status).toBe(200);
+    const saga = await sagaOf(p, orderId);
+    expect(statesEntered(saga.history)).toContain('ReleaseInventory');
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'CancelledByCustomer' });
+    expect(await stockOf(s)).toBe(2);
+  });
+
+  it('rejects cancelling a CONFIRMED order (409) and another user\'s order (404)', async () => {
+    const s = await seedSku('nocancel', 1);
+    const api = await apiAs(p, newUser());
+    const orderId = await place(api, s, 1, CARDS.approve);
+    await sagaOf(p, orderId);
+    const r = await api.post(`/orders/${orderId}/cancel`, {});
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe('ORDER_NOT_CANCELLABLE');
+    const other = await apiAs(p, newUser());
+    expect((await other.post(`/orders/${orderId}/cancel`, {})).status).toBe(404);
+    expect((await other.get(`/orders/${orderId}`)).status).toBe(404);
+  });
+
+  it('makes one order for the same Idempotency-Key, sequential or concurrent, and rejects the key with another body', async () => {
+    const s = await seedSku('idem', 10);
+    const user = newUser();
+    const api = await apiAs(p, user);
+    const key = `key-${RUN}`;
+    const body = { items: [{ sku: s, quantity: 1 }], paymentToken: CARDS.approve };
+    const all = await Promise.all(Array.from({ length: 5 }, () => api.post('/orders', body, { 'Idempotency-Key': key })));
+    const again = await api.post('/orders', body, { 'Idempotency-Key': key });
+    const ids = new Set([...all, again].map((r) => r.body.orderId));
+    expect([...all, again].map((r) => r.status)).toEqual([202, 202, 202, 202, 202, 202]);
+    expect(ids.size).toBe(1);
+    const rows = await db().query('SELECT id FROM orders WHERE user_id = $1', [user]);
+    expect(rows.rows).toHaveLength(1);
+    const orderId = [...ids][0] as string;
+    await sagaOf(p, orderId);
+    expect(await stockOf(s)).toBe(9);
+
+    const other = await api.post('/orders', { ...body, items: [{ sku: s, quantity: 2 }] }, { 'Idempotency-Key': key });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // Another user may use the same key for their own order.
+    const api2 = await apiAs(p, newUser());
+    const mine = await api2.post('/orders', body, { 'Idempotency-Key': key });
+    expect(mine.status).toBe(202);
+    expect(mine.body.orderId).not.toBe(orderId);
+  });
+
+  it('starts one saga when the same order-created message is delivered twice', async () => {
+    const s = await seedSku('dupmsg', 5);
+    const api = await apiAs(p, newUser());
+    const orderId = await place(api, s, 1, CARDS.approve);
+    await sagaOf(p, orderId);
+    const row = await db().query<{ payload: unknown }>("SELECT payload FROM outbox WHERE message_key = $1 AND topic = 'order-created'", [orderId]);
+    const producer = kafkaClient(endpoints().kafkaBrokers, `saga-it-dup-${RUN}`).producer();
+    await producer.connect();
+    const value = JSON.stringify(row.rows[0]!.payload);
+    await producer.send({ topic: 'order-created', messages: [{ key: orderId, value }, { key: orderId, value }] });
+    await producer.disconnect();
+    await waitConsumed(STARTER_GROUP, 'order-created');
+
+    const execs = await p.sfn.listExecutions({ stateMachineArn: p.stateMachineArns['OrderSaga']! });
+    expect(execs.executions.filter((e) => e.name === orderId)).toHaveLength(1);
+    expect((await p.sfn.describeExecution(executionArnOf(p, orderId))).status).toBe('SUCCEEDED');
+    expect(await stockOf(s)).toBe(4);
+    expect(await reservationsOf(orderId)).toHaveLength(1);
+    expect(await stepsOf(orderId)).toEqual(['inventory.reserve', 'order.confirm', 'payment.authorize', 'payment.capture']);
+  });
+
+  it("lists the caller's orders newest first with a cursor, and only theirs", async () => {
+    const s = await seedSku('list', 10);
+    const api = await apiAs(p, newUser());
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await place(api, s, 1, CARDS.approve));
+    const page1 = await api.get('/orders?limit=2');
+    expect(page1.status).toBe(200);
+    expect(page1.body.items.map((o: { orderId: string }) => o.orderId)).toEqual([ids[2], ids[1]]);
+    expect(page1.body.nextCursor).toEqual(expect.any(String));
+    const page2 = await api.get(`/orders?limit=2&cursor=${encodeURIComponent(page1.body.nextCursor)}`);
+    expect(page2.body.items.map((o: { orderId: string }) => o.orderId)).toEqual([ids[0]]);
+    expect(page2.body.nextCursor).toBeNull();
+    const other = await apiAs(p, newUser());
+    expect((await other.get('/orders')).body).toEqual({ items: [], nextCursor: null });
+    for (const id of ids) await sagaOf(p, id);
+  });
+
+  it('reads stock, restocks idempotently with an admin token, and names the bad field', async () => {
+    const s = await seedSku('restock', 1, 500);
+    const admin = await apiAs(p, newUser(), ['admin']);
+    expect((await admin.get(`/inventory/${s}`)).body).toMatchObject({ sku: s, stock: 1, priceCents: 500 });
+    const key = { 'Idempotency-Key': `restock-${RUN}` };
+    const a = await admin.post(`/inventory/${s}/restock`, { quantity: 4 }, key);
+    const b = await admin.post(`/inventory/${s}/restock`, { quantity: 4 }, key);
+    expect(a.status).toBe(200);
+    expect(b.body).toEqual(a.body);
+    expect(await stockOf(s)).toBe(5);
+    const fresh = `${s}-new`;
+    const noPrice = await admin.post(`/inventory/${fresh}/restock`, { quantity: 1 });
+    expect(noPrice.status).toBe(400);
+    expect(noPrice.body.error.issues).toEqual([{ path: 'priceCents', message: expect.any(String) }]);
+    expect((await admin.post(`/inventory/${fresh}/restock`, { quantity: 1, priceCents: 99 })).status).toBe(200);
+    expect((await admin.get(`/inventory/${fresh}`)).body).toMatchObject({ stock: 1, priceCents: 99 });
+    expect((await admin.get(`/inventory/${s}-missing`)).status).toBe(404);
+    const neg = await admin.post(`/inventory/${s}/restock`, { quantity: -1 });
+    expect(neg.status).toBe(400);
+    expect(neg.body.error.issues[0].path).toBe('quantity');
+  });
+
+  describe('bad input', () => {
+    let api: Api;
+    let user: string;
+    let s: string;
+    beforeAll(async () => {
+      user = newUser();
+      api = await apiAs(p, user);
+      s = await seedSku('bad', 10);
+    });
+    const fieldOf = (r: { body: any }) => (r.body.error.issues as Array<{ path: string }>).map((i) => i.path);
+
+    it('rejects a body without items (400 naming items)', async () => {
+      const r = await api.post('/orders', { paymentToken: CARDS.approve });
+      expect(r.status).toBe(400);
+      expect(fieldOf(r)).toEqual(['items']);
+    });
+    it('rejects a negative quantity (400 naming items.0.quantity)', async () => {
+      const r = await api.post('/orders', { items: [{ sku: s, quantity: -1 }], paymentToken: CARDS.approve });
+      expect(r.status).toBe(400);
+      expect(fieldOf(r)).toEqual(['items.0.quantity']);
+    });
+    it('rejects wrong types (400 naming each field)', async () => {
+      const r = await api.post('/orders', { items: [{ sku: 42, quantity: '2' }], paymentToken: 4242 });
+      expect(r.status).toBe(400);
+      expect(fieldOf(r).sort()).toEqual(['items.0.quantity', 'items.0.sku', 'paymentToken']);
+    });
+    it('rejects an unknown SKU (400 naming items.1.sku)', async () => {
+      const r = await api.post('/orders', { items: [{ sku: s, quantity: 1 }, { sku: `${s}-nope`, quantity: 1 }], paymentToken: CARDS.approve });
+      expect(r.status).toBe(400);
+      expect(r.body.error.issues).toEqual([{ path: 'items.1.sku', message: `unknown SKU ${s}-nope` }]);
+    });
+    it('rejects a duplicate SKU line, too many lines, and a missing payment token', async () => {
+      const dup = await api.post('/orders', { items: [{ sku: s, quantity: 1 }, { sku: s, quantity: 1 }], paymentToken: CARDS.approve });
+      expect(fieldOf(dup)).toEqual(['items.1.sku']);
+      const many = await api.post('/orders', { items: Array.from({ length: 51 }, (_, i) => ({ sku: `${s}-${i}`, quantity: 1 })), paymentToken: CARDS.approve });
+      expect(many.status).toBe(400);
+      expect(fieldOf(many)).toEqual(['items']);
+      const noToken = await api.post('/orders', { items: [{ sku: s, quantity: 1 }] });
+      expect(fieldOf(noToken)).toEqual(['paymentToken']);
+    });
+    it('rejects a huge payload (413) and invalid JSON (400 naming body)', async () => {
+      const huge = await api.post('/orders', { items: [{ sku: s, quantity: 1 }], paymentToken: CARDS.approve, pad: 'x'.repeat(200_000) });
+      expect(huge.status).toBe(413);
+      const broken = await api.post('/orders', '{"items": [');
+      expect(broken.status).toBe(400);
+      expect(fieldOf(broken)).toEqual(['body']);
+    });
+    it('rejects a bad Idempotency-Key, a bad order id, a bad limit and a forged cursor', async () => {
+      const k = await api.post('/orders', { items: [{ sku: s, quantity: 1 }], paymentToken: CARDS.approve }, { 'Idempotency-Key': 'x'.repeat(200) });
+      expect(k.status).toBe(400);
+      expect(fieldOf(k)).toEqual(['headers.Idempotency-Key']);
+      const id = await api.get('/orders/not-a-uuid');
+      expect(id.status).toBe(400);
+      expect(fieldOf(id)).toEqual(['path.id']);
+      const lim = await api.get('/orders?limit=0');
+      expect(fieldOf(lim)).toEqual(['query.limit']);
+      const cur = await api.get('/orders?cursor=Zm9v');
+      expect(cur.status).toBe(400);
+      expect(fieldOf(cur)).toEqual(['query.cursor']);
+    });
+    it('rejects a request without a token (401) and made no order for any bad request', async () => {
+      const res = await fetch(`${p.url}/orders`, { method: 'POST', body: '{}' });
+      expect(res.status).toBe(401);
+      expect((await db().query('SELECT id FROM orders WHERE user_id = $1', [user])).rows).toEqual([]);
+    });
+  });
+});
