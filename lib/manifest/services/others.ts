@@ -71,7 +71,7 @@ export const platformService: ServiceDef = {
       entry: 'functions/platform/authorizer.ts',
       description: 'JWT (jose) Lambda authorizer; puts userId and roles in the request context',
       stores: [],
-      implemented: false,
+      implemented: true,
     },
     {
       name: 'Migrations',
