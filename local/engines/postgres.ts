@@ -6,7 +6,7 @@
  */
 import { chownSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
 import { PORTS, type Endpoints } from './endpoints';
 import type { Engine, Log } from './types';
 import { aptInstall, ensureDir, isRoot, logFile, run, spawnDaemon, stateDir, systemUser } from './util';
@@ -31,8 +31,18 @@ function runAs(): { uid?: number; gid?: number } {
   return u;
 }
 
-function chownTree(dir: string, uid: number, gid: number): void {
-  chownSync(dir, uid, gid);
+async function canQuery(cfg: ClientConfig): Promise<boolean> {
+  const c = new Client({ ...cfg, connectionTimeoutMillis: 2000 });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }
 
 export const postgres: Engine = {
@@ -62,7 +72,7 @@ export const postgres: Engine = {
     const pw = path.join(stateDir('postgres'), 'initdb.pw');
     writeFileSync(pw, `${SUPER_PASSWORD}\n`, { mode: 0o644 });
     if (who.uid !== undefined && who.gid !== undefined) {
-      chownTree(DATA, who.uid, who.gid);
+      chownSync(DATA, who.uid, who.gid);
       chownSync(pw, who.uid, who.gid);
     }
     log('initdb');
@@ -103,21 +113,15 @@ export const postgres: Engine = {
   },
 
   async probe(e: Endpoints) {
-    // Ready when the server accepts a real query (as the superuser: the app role may not exist yet).
+    // Ready when the server accepts a real query: as the app role (set up, or a compose/external
+    // server), else as the bootstrap superuser (first start, before the app role exists).
+    if (await canQuery({ connectionString: e.pgUrl })) return true;
     const u = new URL(e.pgUrl);
-    const c = new Client({ host: u.hostname, port: Number(u.port || 5432), user: 'postgres', password: SUPER_PASSWORD, database: 'postgres', connectionTimeoutMillis: 2000 });
-    try {
-      await c.connect();
-      await c.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await c.end().catch(() => undefined);
-    }
+    return canQuery({ host: u.hostname, port: Number(u.port || 5432), user: 'postgres', password: SUPER_PASSWORD, database: 'postgres' });
   },
 
   async afterReady(e: Endpoints, log: Log) {
+    if (await canQuery({ connectionString: e.pgUrl })) return; // the app role and database exist
     const u = new URL(e.pgUrl);
     const c = new Client({ host: u.hostname, port: Number(u.port || 5432), user: 'postgres', password: SUPER_PASSWORD, database: 'postgres' });
     await c.connect();

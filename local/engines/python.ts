@@ -19,8 +19,16 @@ export function pythonToolsInstalled(): boolean {
   return existsSync(venvBin('moto_server')) && existsSync(venvBin('cfn-lint'));
 }
 
-export async function ensurePythonTools(log: Log): Promise<void> {
-  if (pythonToolsInstalled()) return;
+let installing: Promise<void> | undefined;
+
+/** Creates the venv and installs the pinned tools; concurrent callers share one run. */
+export function ensurePythonTools(log: Log): Promise<void> {
+  if (pythonToolsInstalled()) return Promise.resolve();
+  installing ??= installPythonTools(log).finally(() => (installing = undefined));
+  return installing;
+}
+
+async function installPythonTools(log: Log): Promise<void> {
   const python = which('python3');
   if (!python) {
     if (!isRoot()) throw new Error('python3 is missing: install Python 3.9+ (with venv)');

@@ -64,6 +64,7 @@ export interface RunOptions {
 
 /** Runs a command to completion; resolves with its output, rejects (with the output's tail) on a non-zero exit. */
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<string> {
+  if (opts.cwd) ensureDir(opts.cwd); // a missing cwd makes spawn fail with a misleading ENOENT for the command
   return new Promise((resolve, reject) => {
     const so: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] };
     if (opts.uid !== undefined) so.uid = opts.uid;
