@@ -102,7 +102,8 @@ export async function startConsumers(opts: ConsumerOptions): Promise<ConsumerGro
   const setupGroup = async (hName: string, baseGroupId: string, g: { topics: string[]; batchSize: number }) => {
     const h = { name: hName };
     const groupId = `${baseGroupId}${opts.groupIdSuffix ?? ''}`;
-    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30000, heartbeatInterval: 3000 });
+    // maxWaitTimeInMs: an idle fetch returns after 500 ms (default 5 s), so stop() does not wait 5 s for it.
+    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30000, heartbeatInterval: 3000, maxWaitTimeInMs: 500 });
     consumers.push(consumer);
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();
