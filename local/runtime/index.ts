@@ -15,6 +15,7 @@
  *     opts.scheduleIntervalMs   schedule handlers' interval (default 1000)
  *     opts.retryIntervalOverrides  ms before each ASL retry: one number for every state, or { StateName: ms | ms[] }
  *     opts.executionStore       'postgres' (default: table local_runtime.sfn_executions) | 'memory' | an ExecutionStore
+ *                               (a store you pass is not closed by stop(): share it between platforms to simulate a restart)
  *     opts.resumeRunningExecutions  re-run executions a crash left RUNNING (default false; `npm start` sets true)
  *     opts.consumer             { attempts?: 3, backoffMs?: 200, groupIdSuffix?: '', fromBeginning?: true }
  *     opts.includeUnimplemented also run consumers/schedules of handlers with implemented:false (default false)
@@ -129,7 +130,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     if (opts.executionStore === 'memory' || !on.has('sfn')) store = new MemoryExecutionStore();
     else if (opts.executionStore && typeof opts.executionStore === 'object') store = opts.executionStore;
     else store = new PgExecutionStore(pgUrl);
-    const sfn = new LocalStepFunctions({ manifest, handlers, bus, store, ...(opts.retryIntervalOverrides !== undefined ? { retryIntervalOverrides: opts.retryIntervalOverrides } : {}) });
+    const sfn = new LocalStepFunctions({ manifest, handlers, bus, store, closeStoreOnStop: typeof opts.executionStore !== 'object', ...(opts.retryIntervalOverrides !== undefined ? { retryIntervalOverrides: opts.retryIntervalOverrides } : {}) });
     cleanups.sfn = () => sfn.stop();
     const stateMachineArns: Record<string, string> = {};
     if (on.has('sfn')) {

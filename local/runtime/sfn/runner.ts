@@ -43,6 +43,8 @@ export interface LocalStepFunctionsOptions {
   /** Milliseconds to wait before each retry instead of the ASL's IntervalSeconds/backoff: one number for every state, or per state name. */
   readonly retryIntervalOverrides?: RetryIntervalOverrides;
   readonly rootDir?: string;
+  /** Close the store in stop(). @default true (startPlatform passes false for a store the caller made) */
+  readonly closeStoreOnStop?: boolean;
 }
 
 interface Registered {
@@ -85,6 +87,7 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, Registered>();
   private readonly live = new Map<string, Live>();
   private stopped = false;
+  private stopping: Promise<void> | undefined;
 
   constructor(private readonly opts: LocalStepFunctionsOptions) {
     this.store = opts.store ?? new MemoryExecutionStore();
@@ -373,16 +376,22 @@ export class LocalStepFunctions {
     return n;
   }
 
-  /** Stops accepting executions; waits up to `graceMs` for running ones, then aborts the rest (they stay RUNNING in the store). */
-  async stop(graceMs = 5000): Promise<void> {
-    this.stopped = true;
-    let t: NodeJS.Timeout | undefined;
-    await Promise.race([this.drain(), new Promise((r) => (t = setTimeout(r, graceMs)))]);
-    clearTimeout(t);
-    for (const l of this.live.values()) l.abort();
-    await Promise.race([this.drain(), new Promise((r) => (t = setTimeout(r, 2000)))]);
-    clearTimeout(t);
-    await this.store.close();
+  /**
+   * Stops accepting executions; waits up to `graceMs` for running ones, then aborts the rest (they stay
+   * RUNNING in the store, so a later start with resumeRunningExecutions re-runs them). Idempotent.
+   */
+  stop(graceMs = 5000): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([this.drain(), new Promise((r) => (t = setTimeout(r, graceMs)))]);
+      clearTimeout(t);
+      for (const l of this.live.values()) l.abort();
+      await Promise.race([this.drain(), new Promise((r) => (t = setTimeout(r, 2000)))]);
+      clearTimeout(t);
+      if (this.opts.closeStoreOnStop !== false) await this.store.close();
+    })();
+    return this.stopping;
   }
 }
 
