@@ -1,0 +1,109 @@
+/**
+ * The engines runner itself: status, concurrent starts (in one process and across processes) reuse
+ * the running engines, external endpoints are only checked, failures name the engine and its log.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ENGINE_NAMES, EngineStartError, PORTS, endpoints, engineEnv, engineStatus, startEngines } from '../../../local/engines';
+import { pidFile, ROOT } from '../../../local/engines/util';
+
+jest.setTimeout(120_000);
+
+function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'local', 'engines', 'cli.ts'), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+describe('engines runner', () => {
+  it('reports all six engines ready', async () => {
+    const st = await engineStatus();
+    expect(st.map((s) => s.name)).toEqual([...ENGINE_NAMES]);
+    expect(st.filter((s) => !s.ready).map((s) => s.name)).toEqual([]);
+  });
+
+  it('reuses the running engines when two starts race in one process', async () => {
+    const [a, b] = await Promise.all([startEngines({ only: ['postgres', 'redis'], log: () => undefined }), startEngines({ only: ['postgres', 'redis'], log: () => undefined })]);
+    expect(a.started).toEqual([]);
+    expect(b.started).toEqual([]);
+    expect([...a.reused, ...a.external].sort()).toEqual(['postgres', 'redis']);
+  });
+
+  it('reuses the running engines when two processes run `engines start` at once', async () => {
+    const local = ['postgres', 'redis'] as const;
+    const pidsBefore = local.map((n) => {
+      try {
+        return readFileSync(pidFile(n), 'utf8').trim();
+      } catch {
+        return '';
+      }
+    });
+    const [x, y] = await Promise.all([cli(['start', ...local]), cli(['start', ...local])]);
+    expect(x.code).toBe(0);
+    expect(y.code).toBe(0);
+    expect(x.out).not.toMatch(/started in/);
+    expect(y.out).not.toMatch(/started in/);
+    const pidsAfter = local.map((n) => {
+      try {
+        return readFileSync(pidFile(n), 'utf8').trim();
+      } catch {
+        return '';
+      }
+    });
+    expect(pidsAfter).toEqual(pidsBefore);
+  });
+
+  it('throws when an engine pointed at an external endpoint does not answer, naming the variable', async () => {
+    const saved = process.env.REDIS_URL;
+    process.env.REDIS_URL = 'redis://127.0.0.1:9'; // discard port: nothing answers
+    try {
+      await expect(startEngines({ only: ['redis'], log: () => undefined })).rejects.toThrow(/REDIS_URL=redis:\/\/127\.0\.0\.1:9 is set but does not answer/);
+    } finally {
+      if (saved === undefined) delete process.env.REDIS_URL;
+      else process.env.REDIS_URL = saved;
+    }
+  });
+
+  it('rejects an unknown engine name on the command line', async () => {
+    const r = await cli(['start', 'cassandra']);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/unknown engine\(s\): cassandra/);
+  });
+
+  it('names the engine, the log file and its last lines when an engine fails to start', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'engines-it-'));
+    const log = path.join(dir, 'kafka.log');
+    writeFileSync(log, 'line 1\nERROR Exiting Kafka due to fatal exception\n');
+    const err = new EngineStartError('kafka', log, 'the process exited');
+    expect(err.message).toContain('(kafka) failed to start: the process exited');
+    expect(err.message).toContain(`Read its log: ${log}`);
+    expect(err.message).toContain('| ERROR Exiting Kafka due to fatal exception');
+  });
+
+  it('derives endpoints from the variables, defaulting to the fixed loopback ports', () => {
+    expect(endpoints({})).toEqual({
+      pgUrl: `postgres://shop:shop@127.0.0.1:${PORTS.postgres}/shop`,
+      redisUrl: `redis://127.0.0.1:${PORTS.redis}`,
+      kafkaBrokers: [`127.0.0.1:${PORTS.kafka}`],
+      opensearchUrl: `http://127.0.0.1:${PORTS.opensearch}`,
+      mongoUrl: `mongodb://127.0.0.1:${PORTS.mongo}/shop`,
+      dynamodbEndpoint: `http://127.0.0.1:${PORTS.dynamodb}`,
+    });
+    if (!process.env.ENGINES_PORT_OFFSET) expect(PORTS).toMatchObject({ postgres: 55432, redis: 56379, kafka: 59092, opensearch: 59200, mongo: 57017, dynamodb: 58000 });
+    const env = engineEnv({ KAFKA_BROKERS: 'a:1, b:2', AWS_REGION: 'eu-west-1' });
+    expect(env.KAFKA_BROKERS).toBe('a:1,b:2');
+    expect(env.AWS_REGION).toBe('eu-west-1');
+    expect(env.AWS_ACCESS_KEY_ID).toBeTruthy();
+    expect(env.DYNAMODB_ENDPOINT).toBe(`http://127.0.0.1:${PORTS.dynamodb}`);
+  });
+});
