@@ -186,17 +186,16 @@ export class MongoEventStore implements EventStore {
   }
 
   async countEvents(): Promise<number> {
-    return this.events.countDocuments({ kind: 'event' });
+    return this.events.estimatedDocumentCount();
   }
 
-  /** Every event in seq order (= version order within an aggregate), in batches. */
+  /** Every event in seq order (= version order within an aggregate), on one streaming cursor. */
   async *streamAll(afterSeq = 0): AsyncIterable<StoredEvent> {
-    let after = afterSeq;
-    for (;;) {
-      const docs = await this.events.find({ seq: { $gt: after } }).sort({ seq: 1 }).limit(5000).toArray();
-      if (docs.length === 0) return;
-      for (const d of docs) if (d.kind === 'event') yield toStored(d);
-      after = docs[docs.length - 1]!.seq;
+    const cursor = this.events.find({ seq: { $gt: afterSeq }, kind: 'event' }).sort({ seq: 1 }).batchSize(5000);
+    try {
+      for await (const d of cursor) yield toStored(d);
+    } finally {
+      await cursor.close();
     }
   }
 
