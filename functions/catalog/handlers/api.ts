@@ -76,7 +76,9 @@ export const handler = httpHandler(async (event) => {
     const key = routeKey(event);
     const route = key ? routes[key] : undefined;
     if (!route) throw new NotFoundError(`no route ${event.httpMethod} ${event.path}`);
-    return await route(event);
+    const seg = (event.path ?? '').split('/')[2];
+    const withParams = key!.includes('{id}') && !event.pathParameters?.id && seg ? { ...event, pathParameters: { id: decodeURIComponent(seg) } } : event;
+    return await route(withParams);
   } finally {
     flushMetrics();
   }
