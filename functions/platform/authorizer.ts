@@ -27,6 +27,10 @@ const config = loadConfig(
 );
 
 const ADMIN_ROLE = 'admin';
+/** `METHOD/path-pattern` of every admin route of the manifest, computed once per cold start. */
+const ADMIN_ROUTES: readonly string[] = allRoutes()
+  .filter((r) => r.auth === 'admin')
+  .map((r) => `${r.method}/${resourcePattern(r.path)}`);
 
 /** `/products/{id}/price` -> `products/* /price` (path parameters become wildcards in a method ARN). */
 export function resourcePattern(path: string): string {
@@ -44,9 +48,7 @@ export function policyFor(userId: string, roles: readonly string[], methodArn: s
   const base = stageArn(methodArn);
   const statements: APIGatewayAuthorizerResult['policyDocument']['Statement'] = [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${base}/*`] }];
   if (!roles.includes(ADMIN_ROLE)) {
-    const denied = allRoutes()
-      .filter((r) => r.auth === 'admin')
-      .map((r) => `${base}/${r.method}/${resourcePattern(r.path)}`);
+    const denied = ADMIN_ROUTES.map((r) => `${base}/${r}`);
     if (denied.length > 0) statements.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: denied });
   }
   return {
