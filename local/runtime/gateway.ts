@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyResult } from 'aws-lambda';
+import { stageConfigs } from '../../lib/config';
 import { allHandlers, type PlatformManifest } from '../../lib/manifest';
 import { buildAuthorizerEvent, buildProxyEvent, authorizerContext, policyAllows, splitUrl, type IncomingRequest } from './apigw-event';
 import type { HandlerRegistry } from './handlers';
@@ -14,7 +15,9 @@ import { RouteTable } from './routes';
  *  - unknown path 404, known path with another method 405 (JSON bodies, `Allow` header);
  *  - body over 10 MB 413;
  *  - protected route: the manifest's authorizer handler runs first; it throwing 'Unauthorized' -> 401,
- *    a policy that does not allow the method ARN -> 403; its context goes to requestContext.authorizer;
+ *    a policy that does not allow the method ARN -> 403 (bodies as the deployed gateway responses);
+ *    its context goes to requestContext.authorizer;
+ *  - OPTIONS on a known path: the CORS preflight answer of the deployed API;
  *  - a handler that throws or returns a malformed result -> 502 {"message":"Internal server error"}, logged;
  *  - GET /openapi.json (lib/openapi.ts) and GET /health.
  */
@@ -34,7 +37,20 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const jsonHeaders = { 'content-type': 'application/json' };
+/**
+ * What the deployed API answers by itself (lib/constructs/shop-api.ts): CORS preflight on every
+ * resource, and gateway responses (401, 403, 4xx, 5xx) as JSON with the CORS origin header.
+ */
+const ALLOW_ORIGIN = stageConfigs.dev.api.corsAllowOrigins[0] ?? '*';
+const PREFLIGHT_HEADERS = {
+  'access-control-allow-origin': ALLOW_ORIGIN,
+  'access-control-allow-methods': 'OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD',
+  'access-control-allow-headers': 'Content-Type,Authorization,Idempotency-Key,X-Amz-Date,X-Api-Key',
+  'access-control-max-age': '3600',
+};
+const jsonHeaders = { 'content-type': 'application/json', 'access-control-allow-origin': ALLOW_ORIGIN };
+const UNAUTHORIZED_BODY = { error: 'UnauthorizedError', message: 'missing or invalid token' };
+const DENIED_BODY = { error: 'ForbiddenError', message: 'User is not authorized to access this resource with an explicit deny' };
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -101,6 +117,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
 
     const match = table.match(method, path);
+    if (method === 'OPTIONS' && match.kind !== 'not-found') {
+      req.resume();
+      res.writeHead(204, PREFLIGHT_HEADERS);
+      res.end();
+      return;
+    }
     if (match.kind === 'not-found') {
       req.resume();
       return send(res, 404, { message: `no route for ${method} ${path}` });
@@ -133,12 +155,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       try {
         policy = await opts.handlers.invoke<APIGatewayAuthorizerResult>(authorizer.name, authEvent);
       } catch (err) {
-        if ((err as Error).message === 'Unauthorized') return send(res, 401, { message: 'Unauthorized' });
+        if ((err as Error).message === 'Unauthorized') return send(res, 401, UNAUTHORIZED_BODY);
         log.error('gateway: authorizer failed', { error: (err as Error).message, errorType: (err as Error).name });
         return send(res, 500, { message: null }, { 'x-amzn-errortype': 'AuthorizerConfigurationException' });
       }
       if (!policyAllows(policy, authEvent.methodArn)) {
-        return send(res, 403, { message: 'User is not authorized to access this resource with an explicit deny' });
+        return send(res, 403, DENIED_BODY);
       }
       authContext = authorizerContext(policy);
     }

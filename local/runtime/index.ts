@@ -111,7 +111,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   setDefaultEnv(engineEnv());
   if (!process.env.JWT_SECRET && !process.env.JWT_SECRET_ARN) process.env.JWT_SECRET = DEV_JWT_SECRET;
   process.env.EVENT_BUS_NAME = LOCAL_EVENT_BUS;
-  setDefaultEnv({ POWERTOOLS_METRICS_NAMESPACE: 'Shop', POWERTOOLS_DEV: 'true' });
+  setDefaultEnv({ STAGE: 'local', POWERTOOLS_METRICS_NAMESPACE: 'Shop', POWERTOOLS_DEV: 'true' });
 
   const handlers = new HandlerRegistry(manifest, REPO_ROOT, opts.handlerTimeoutMs);
   const bus = new LocalEventBus(manifest, handlers);

@@ -62,7 +62,8 @@ describe('local API gateway', () => {
   it('rejects a protected route without a token or with a bad one with 401', async () => {
     const none = await get('/test/me');
     expect(none.status).toBe(401);
-    expect(await none.json()).toEqual({ message: 'Unauthorized' });
+    expect(await none.json()).toEqual({ error: 'UnauthorizedError', message: 'missing or invalid token' });
+    expect(none.headers.get('access-control-allow-origin')).toBe('*');
     const forged = await signToken({ userId: 'u', roles: ['admin'] }, { secret: 'not-the-server-secret-123' });
     expect((await get('/test/me', { Authorization: `Bearer ${forged}` })).status).toBe(401);
     const expired = await signToken({ userId: 'u', roles: [] }, { expiresIn: Math.floor(Date.now() / 1000) - 10 });
@@ -73,7 +74,7 @@ describe('local API gateway', () => {
     const customer = await signToken({ userId: 'u', roles: ['customer'] });
     const res = await fetch(`${p.url}/inventory/sku-1/restock`, { method: 'POST', headers: { Authorization: `Bearer ${customer}` }, body: '{}' });
     expect(res.status).toBe(403);
-    expect(((await res.json()) as { message: string }).message).toMatch(/not authorized/);
+    expect(await res.json()).toMatchObject({ error: 'ForbiddenError', message: expect.stringMatching(/not authorized/) });
   });
 
   it('rejects an unknown route with 404 and a wrong method with 405', async () => {
@@ -83,6 +84,14 @@ describe('local API gateway', () => {
     const na = await fetch(`${p.url}/test/items/1`, { method: 'DELETE' });
     expect(na.status).toBe(405);
     expect(na.headers.get('allow')).toBe('GET');
+  });
+
+  it('answers a CORS preflight on a known path like the deployed API', async () => {
+    const res = await fetch(`${p.url}/test/items/1`, { method: 'OPTIONS', headers: { Origin: 'http://shop.example', 'Access-Control-Request-Method': 'GET' } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    expect((await fetch(`${p.url}/nope`, { method: 'OPTIONS' })).status).toBe(404);
   });
 
   it('rejects a body over 10 MB with 413', async () => {
