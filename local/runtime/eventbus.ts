@@ -9,7 +9,7 @@ import { log } from './log';
 /**
  * The local EventBridge bus. `putEvents` takes PutEvents entries (Source, DetailType, Detail as a
  * JSON string or object, EventBusName, Resources, Time), records every event (tests read
- * `bus.events`), matches the manifest's rule patterns and invokes each matching rule handler
+ * `bus.events`, the newest 10 000), matches the manifest's rule patterns and invokes each matching rule handler
  * asynchronously with the EventBridge event shape. Like EventBridge, a failed target invocation
  * is retried (3 attempts locally), then logged and dropped (EventBridge would use the target DLQ).
  */
@@ -45,6 +45,8 @@ export class LocalEventBus {
     manifest: PlatformManifest,
     private readonly handlers: HandlerRegistry | undefined,
     readonly busName = LOCAL_EVENT_BUS,
+    /** Only the newest this many events and deliveries are kept (a long `npm start` must not grow forever). */
+    private readonly maxRecorded = 10000,
   ) {
     this.targets = allHandlers(manifest).flatMap((h) => (h.rules ?? []).map((r) => ({ rule: r.name, handler: h.name, pattern: r.pattern })));
   }
@@ -91,6 +93,7 @@ export class LocalEventBus {
         'event-bus-name': e.EventBusName ?? this.busName,
       };
       this.events.push(event);
+      if (this.events.length > this.maxRecorded) this.events.splice(0, this.events.length - this.maxRecorded);
       result.Entries.push({ EventId: event.id });
       for (const l of this.listeners) l(event);
       this.route(event);
@@ -108,19 +111,24 @@ export class LocalEventBus {
     }
   }
 
+  private record(d: LocalEventBus['deliveries'][number]): void {
+    this.deliveries.push(d);
+    if (this.deliveries.length > this.maxRecorded) this.deliveries.splice(0, this.deliveries.length - this.maxRecorded);
+  }
+
   private async deliver(t: RuleTarget, event: EventBridgeEvent<string, unknown>): Promise<void> {
     let last: Error | undefined;
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
         await this.handlers!.invoke(t.handler, event);
-        this.deliveries.push({ rule: t.rule, handler: t.handler, eventId: event.id, ok: true });
+        this.record({ rule: t.rule, handler: t.handler, eventId: event.id, ok: true });
         return;
       } catch (err) {
         last = err as Error;
         await new Promise((r) => setTimeout(r, 50 * attempt));
       }
     }
-    this.deliveries.push({ rule: t.rule, handler: t.handler, eventId: event.id, ok: false, error: `${last?.name}: ${last?.message}` });
+    this.record({ rule: t.rule, handler: t.handler, eventId: event.id, ok: false, error: `${last?.name}: ${last?.message}` });
     log.error('eventbus: rule target failed', { rule: t.rule, handler: t.handler, eventId: event.id, errorType: last?.name, error: last?.message });
   }
 
