@@ -13,6 +13,9 @@
  * is used as it is: never installed, started or stopped.
  */
 import '../polyfills';
+
+// Node 20 locally (Lambda runs 22): the AWS SDK's notice about it is noise for the engines CLI.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { ENGINE_NAMES, type EngineName } from './endpoints';
 import { engineEnv, engineStatus, installEngines, startEngines, stopEngines, ENGINES } from './index';
 

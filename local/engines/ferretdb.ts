@@ -50,9 +50,9 @@ export const mongo: Engine = {
     writeFileSync(path.join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
     log('go build ./cmd/ferretdb');
     await run(go, ['build', '-trimpath', '-o', BIN, './cmd/ferretdb'], { env, cwd: src, timeoutMs: 30 * 60_000 });
-    // The binary is all we need: drop the sources and Go's build cache (hundreds of MB).
+    // The binary is all we need: drop the sources, the module cache and Go's build cache (~650 MB).
     rmSync(src, { recursive: true, force: true });
-    rmSync(path.join(gopath, 'build'), { recursive: true, force: true });
+    rmSync(gopath, { recursive: true, force: true });
   },
 
   async launch() {

@@ -12,7 +12,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { PORTS, type Endpoints } from './endpoints';
 import { ensureJava, ensureMaven, javaHome, mvnArgs } from './java';
 import type { Engine, Log } from './types';
-import { CACHE_DIR, aptInstall, ensureDir, isRoot, run, spawnDaemon, stateDir, systemUser, which } from './util';
+import { CACHE_DIR, aptInstall, ensureDir, isRoot, makeReachable, run, spawnDaemon, stateDir, systemUser, which } from './util';
 
 export const OPENSEARCH_VERSION = '2.19.6';
 const ARTIFACT = `org.opensearch.distribution.integ-test-zip:opensearch:${OPENSEARCH_VERSION}:zip`;
@@ -80,7 +80,11 @@ function writeConfig(): void {
   );
   for (const d of ['data', 'logs', 'tmp']) ensureDir(path.join(STATE, d));
   const who = runAs();
-  if (who.uid !== undefined && who.gid !== undefined) chownTree(STATE, who.uid, who.gid);
+  if (who.uid !== undefined && who.gid !== undefined) {
+    makeReachable(STATE);
+    makeReachable(path.join(HOME, 'bin'));
+    chownTree(STATE, who.uid, who.gid);
+  }
 }
 
 export const opensearch: Engine = {
@@ -103,6 +107,7 @@ export const opensearch: Engine = {
     await run('unzip', ['-q', '-o', zip, '-d', CACHE_DIR], { timeoutMs: 10 * 60_000 });
     if (!existsSync(path.join(HOME, 'bin', 'opensearch'))) throw new Error(`unzip of ${zip} gave no ${HOME}/bin/opensearch`);
     rmSync(zip, { force: true });
+    await run('chmod', ['-R', 'a+rX', HOME]); // readable by the user OpenSearch runs as, whatever the umask
     writeFileSync(DONE, `${ARTIFACT}\n`);
   },
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Client, type ClientConfig } from 'pg';
 import { PORTS, type Endpoints } from './endpoints';
 import type { Engine, Log } from './types';
-import { aptInstall, ensureDir, isRoot, logFile, run, spawnDaemon, stateDir, systemUser } from './util';
+import { aptInstall, ensureDir, isRoot, logFile, makeReachable, run, spawnDaemon, stateDir, systemUser } from './util';
 
 const DATA = path.join(stateDir('postgres'), 'data');
 const SUPER_PASSWORD = 'postgres';
@@ -72,6 +72,7 @@ export const postgres: Engine = {
     const pw = path.join(stateDir('postgres'), 'initdb.pw');
     writeFileSync(pw, `${SUPER_PASSWORD}\n`, { mode: 0o644 });
     if (who.uid !== undefined && who.gid !== undefined) {
+      makeReachable(DATA, log);
       chownSync(DATA, who.uid, who.gid);
       chownSync(pw, who.uid, who.gid);
     }

@@ -2,7 +2,7 @@
  * Process, file and lock helpers shared by the engine modules. Plain Node, no dependencies.
  */
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, fstatSync, rmSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, fstatSync, rmSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { userInfo } from 'node:os';
 import type { EngineName } from './endpoints';
@@ -141,6 +141,25 @@ export function currentUser(): string {
     return userInfo().username;
   } catch {
     return 'unknown';
+  }
+}
+
+/**
+ * As root, lets another user (postgres, nobody) reach `target`: adds search permission (o+x, never
+ * read) to every ancestor directory that lacks it, e.g. a clone under a private `mktemp -d` folder.
+ */
+export function makeReachable(target: string, log: (m: string) => void = () => undefined): void {
+  if (!isRoot()) return;
+  let dir = path.dirname(path.resolve(target));
+  for (;;) {
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (st && (st.mode & 0o001) === 0) {
+      chmodSync(dir, (st.mode & 0o7777) | 0o001);
+      log(`chmod o+x ${dir} (so the engine's own user can reach ${target})`);
+    }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
   }
 }
 
