@@ -231,7 +231,7 @@ export class ObservabilityStack extends Stack {
           resources: [this.prometheus.attrArn],
         }),
       );
-      acknowledge(role, { id: 'AwsSolutions-IAM5', reason: 'CloudWatch/Logs/X-Ray read APIs used by the Grafana data sources do not support resource-level permissions.' });
+      acknowledge(role, { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'CloudWatch/Logs/X-Ray read APIs used by the Grafana data sources do not support resource-level permissions.' });
       this.grafana = new grafana.CfnWorkspace(this, 'Grafana', {
         name: `${config.prefix}-grafana`,
         description: 'Serverless Shop dashboards (dashboards/*.json)',

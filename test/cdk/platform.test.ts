@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { allHandlers, allRoutes, manifest, type StoreRef } from '../../lib/manifest';
 import { aslPlaceholders } from '../../lib/constructs/saga-state-machine';
+import { cfnLint, CFN_LINT_VERSION, templatesUnder } from '../../scripts/cfn-lint';
 import { nagViolations, ofType, synthStage, type Synthesized } from './support/synth';
 
 /**
@@ -342,4 +343,14 @@ describe('dev and prod', () => {
     expect(reserved(stages.dev)).toBe(0);
     expect(reserved(stages.prod)).toBe(allHandlers().filter((h) => h.reservedConcurrency).length);
   });
+
+  test(`cfn-lint ${CFN_LINT_VERSION} reports zero errors over every template of both stages`, () => {
+    // Installs the pinned cfn-lint into .cache/venv when missing; throws (fails) when it cannot.
+    const templates = [...templatesUnder(stages.dev.outdir), ...templatesUnder(stages.prod.outdir)];
+    expect(templates).toHaveLength(10);
+    const result = cfnLint(templates);
+    const errors = result.output.split('\n').filter((l) => /:E\d{4}:/.test(l));
+    expect(errors).toEqual([]);
+    expect(result.errors).toBe(0);
+  }, 180_000);
 });
