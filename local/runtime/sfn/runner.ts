@@ -1,6 +1,7 @@
 import '../../polyfills';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { allHandlers, type PlatformManifest, type StateMachineDef } from '../../../lib/manifest';
@@ -63,6 +64,30 @@ interface Live {
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,80}$/;
 
+/** Runners of this process that have not been stopped (by id). */
+const activeRunners = new Set<string>();
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * True when nobody runs this execution any more: its runner's process is gone, or it is this process
+ * and that runner was stopped. Executions of another host are never taken over.
+ */
+export function isOrphan(owner: string | undefined): boolean {
+  if (!owner) return true;
+  const [host, pid, runner] = owner.split('/');
+  if (host !== hostname()) return false;
+  if (Number(pid) === process.pid) return !activeRunners.has(runner ?? '');
+  return !pidAlive(Number(pid));
+}
+
 function canonical(json: string): string {
   const sort = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
@@ -70,7 +95,7 @@ function canonical(json: string): string {
 }
 
 const describe = (r: ExecutionRecord): ExecutionDescription => {
-  const { history: _h, ...rest } = r;
+  const { history: _h, owner: _o, ...rest } = r;
   return { ...rest };
 };
 
@@ -88,9 +113,13 @@ export class LocalStepFunctions {
   private readonly live = new Map<string, Live>();
   private stopped = false;
   private stopping: Promise<void> | undefined;
+  private readonly runnerId = randomUUID();
+  /** `host/pid/runnerId`, stored with each execution this runner starts. */
+  readonly owner = `${hostname()}/${process.pid}/${this.runnerId}`;
 
   constructor(private readonly opts: LocalStepFunctionsOptions) {
     this.store = opts.store ?? new MemoryExecutionStore();
+    activeRunners.add(this.runnerId);
   }
 
   /** Registers every state machine of the manifest; returns name -> ARN. */
@@ -192,7 +221,7 @@ export class LocalStepFunctions {
       throw new SfnError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not valid JSON');
     }
     const arn = makeExecutionArn(sm.name, name);
-    const record: ExecutionRecord = { executionArn: arn, stateMachineArn: sm.arn, name, status: 'RUNNING', input, startDate: new Date(), history: [] };
+    const record: ExecutionRecord = { executionArn: arn, stateMachineArn: sm.arn, name, status: 'RUNNING', input, startDate: new Date(), history: [], owner: this.owner };
     const live = this.live.get(arn);
     const created = live ? { created: false as const, existing: live.record } : await this.store.create(record);
     if (!created.created) {
@@ -358,17 +387,20 @@ export class LocalStepFunctions {
   }
 
   /**
-   * Re-runs executions a crash left RUNNING (registered state machines only), from the start with
-   * their original input: tasks are idempotent on (orderId, step), so work already done is not
-   * redone. (AWS would continue from the last state; the end result is the same.) Returns how many.
+   * Re-runs executions a crash left RUNNING (registered state machines only, and only orphans: their
+   * runner's process is gone or the runner was stopped; an execution another live process runs is left
+   * alone), from the start with their original input: tasks are idempotent on (orderId, step), so work
+   * already done is not redone. (AWS would continue from the last state; the end result is the same.)
+   * Claiming is atomic, so two processes resuming at once do not both run it. Returns how many.
    */
   async resumeRunning(): Promise<number> {
     const rows = await this.store.running([...this.machines.keys()]);
     let n = 0;
     for (const r of rows) {
-      if (this.live.has(r.executionArn)) continue;
+      if (this.live.has(r.executionArn) || !isOrphan(r.owner)) continue;
+      if (!(await this.store.claim(r.executionArn, r.owner, this.owner))) continue;
       const sm = this.machines.get(r.stateMachineArn)!;
-      const record: ExecutionRecord = { ...r, status: 'RUNNING', history: [] };
+      const record: ExecutionRecord = { ...r, status: 'RUNNING', history: [], owner: this.owner };
       this.launch(sm, record, JSON.parse(r.input));
       n++;
     }
@@ -389,6 +421,7 @@ export class LocalStepFunctions {
       for (const l of this.live.values()) l.abort();
       await Promise.race([this.drain(), new Promise((r) => (t = setTimeout(r, 2000)))]);
       clearTimeout(t);
+      activeRunners.delete(this.runnerId);
       if (this.opts.closeStoreOnStop !== false) await this.store.close();
     })();
     return this.stopping;

@@ -28,6 +28,12 @@ export class MemoryExecutionStore implements ExecutionStore {
   async running(sms: readonly string[]) {
     return [...this.byArn.values()].filter((r) => r.status === 'RUNNING' && sms.includes(r.stateMachineArn)).map((r) => structuredClone(r));
   }
+  async claim(arn: string, from: string | undefined, to: string): Promise<boolean> {
+    const r = this.byArn.get(arn);
+    if (!r || r.status !== 'RUNNING' || r.owner !== from) return false;
+    r.owner = to;
+    return true;
+  }
   async close(): Promise<void> {}
 }
 
@@ -63,6 +69,7 @@ export class PgExecutionStore implements ExecutionStore {
         stop_date timestamptz,
         history jsonb NOT NULL DEFAULT '[]'::jsonb
       )`);
+      await c.query('ALTER TABLE local_runtime.sfn_executions ADD COLUMN IF NOT EXISTS owner text');
       await c.query('CREATE INDEX IF NOT EXISTS sfn_executions_sm_start ON local_runtime.sfn_executions (state_machine_arn, start_date DESC)');
       await c.query('COMMIT');
     } catch (err) {
@@ -87,14 +94,15 @@ export class PgExecutionStore implements ExecutionStore {
     if (r.error != null) rec.error = r.error as string;
     if (r.cause != null) rec.cause = r.cause as string;
     if (r.stop_date != null) rec.stopDate = r.stop_date as Date;
+    if (r.owner != null) rec.owner = r.owner as string;
     return rec;
   }
 
   async create(rec: ExecutionRecord) {
     const ins = await this.pool.query(
-      `INSERT INTO local_runtime.sfn_executions (execution_arn, state_machine_arn, name, status, input, start_date)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (execution_arn) DO NOTHING RETURNING execution_arn`,
-      [rec.executionArn, rec.stateMachineArn, rec.name, rec.status, rec.input, rec.startDate],
+      `INSERT INTO local_runtime.sfn_executions (execution_arn, state_machine_arn, name, status, input, start_date, owner)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (execution_arn) DO NOTHING RETURNING execution_arn`,
+      [rec.executionArn, rec.stateMachineArn, rec.name, rec.status, rec.input, rec.startDate, rec.owner ?? null],
     );
     if (ins.rowCount === 1) return { created: true as const };
     const existing = await this.get(rec.executionArn);
@@ -128,6 +136,14 @@ export class PgExecutionStore implements ExecutionStore {
   async running(sms: readonly string[]) {
     const r = await this.pool.query(`SELECT * FROM local_runtime.sfn_executions WHERE status = 'RUNNING' AND state_machine_arn = ANY($1::text[])`, [sms]);
     return r.rows.map((x) => PgExecutionStore.row(x));
+  }
+
+  async claim(arn: string, from: string | undefined, to: string): Promise<boolean> {
+    const r = await this.pool.query(
+      `UPDATE local_runtime.sfn_executions SET owner = $3 WHERE execution_arn = $1 AND status = 'RUNNING' AND owner IS NOT DISTINCT FROM $2`,
+      [arn, from ?? null, to],
+    );
+    return r.rowCount === 1;
   }
 
   async close(): Promise<void> {

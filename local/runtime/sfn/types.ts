@@ -50,10 +50,12 @@ export interface ExecutionRecord {
   startDate: Date;
   stopDate?: Date;
   history: HistoryEvent[];
+  /** `host/pid/runnerId` of the runner executing it (used to tell a crashed execution from one another process runs). */
+  owner?: string;
 }
 
 /** What DescribeExecution returns. */
-export type ExecutionDescription = Omit<ExecutionRecord, 'history'>;
+export type ExecutionDescription = Omit<ExecutionRecord, 'history' | 'owner'>;
 
 export interface ExecutionStore {
   init(): Promise<void>;
@@ -66,6 +68,8 @@ export interface ExecutionStore {
   list(stateMachineArn: string, status?: ExecutionStatus, limit?: number, offset?: number): Promise<ExecutionRecord[]>;
   /** Executions left RUNNING (e.g. by a crash) for these state machines. */
   running(stateMachineArns: readonly string[]): Promise<ExecutionRecord[]>;
+  /** Atomically moves a RUNNING execution from `from` (its current owner) to `to`; false when someone else changed it first. */
+  claim(executionArn: string, from: string | undefined, to: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

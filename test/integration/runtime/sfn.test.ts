@@ -1,5 +1,7 @@
 import { DescribeExecutionCommand, ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { Pool } from 'pg';
 import { endpoints } from '../../../local/engines/endpoints';
 import { PgExecutionStore, startPlatform, type HistoryEvent, type Platform } from '../../../local/runtime';
@@ -111,14 +113,30 @@ describe('local Step Functions runner', () => {
     expect(steps(row.rows[0].history as HistoryEvent[])).toContain('StateExited:Confirm');
   });
 
-  it('resumes an execution a crash left RUNNING', async () => {
-    const name = `crashed-${run}`;
-    const executionArn = arn.replace(':stateMachine:', ':execution:') + `:${name}`;
+  it('resumes an execution a crash left RUNNING, but not one a live process runs', async () => {
     const store = new PgExecutionStore(endpoints().pgUrl);
-    await store.create({ executionArn, stateMachineArn: arn, name, status: 'RUNNING', input: JSON.stringify({ key: name, failTimes: 0, outOfStock: false }), startDate: new Date(), history: [] });
+    const row = (name: string, owner?: string) => ({
+      executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`,
+      stateMachineArn: arn,
+      name,
+      status: 'RUNNING' as const,
+      input: JSON.stringify({ key: name, failTimes: 0, outOfStock: false }),
+      startDate: new Date(),
+      history: [],
+      ...(owner ? { owner } : {}),
+    });
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    const crashed = row(`crashed-${run}`, `${hostname()}/${deadPid}/r1`);
+    const legacy = row(`no-owner-${run}`);
+    const alive = row(`alive-elsewhere-${run}`, `${hostname()}/1/r2`); // pid 1 is alive
+    for (const r of [crashed, legacy, alive]) await store.create(r);
     await store.close();
-    expect(await p.sfn.resumeRunning()).toBeGreaterThanOrEqual(1);
-    expect((await p.sfn.waitForExecution(executionArn)).status).toBe('SUCCEEDED');
+    expect(await p.sfn.resumeRunning()).toBeGreaterThanOrEqual(2);
+    expect((await p.sfn.waitForExecution(crashed.executionArn)).status).toBe('SUCCEEDED');
+    expect((await p.sfn.waitForExecution(legacy.executionArn)).status).toBe('SUCCEEDED');
+    expect((await p.sfn.describeExecution(alive.executionArn)).status).toBe('RUNNING');
+    expect(calls.some((c) => (c.input as { key?: string }).key === alive.name)).toBe(false);
+    await pool.query('DELETE FROM local_runtime.sfn_executions WHERE execution_arn = $1', [alive.executionArn]);
   });
 
   it('serves StartExecution / DescribeExecution / ListExecutions to @aws-sdk/client-sfn through AWS_ENDPOINT_URL_SFN', async () => {
