@@ -6,11 +6,12 @@
  *      bus, the AWS JSON endpoint and the API gateway (see local/runtime/index.ts);
  *   4. prints where everything is; Ctrl-C (SIGINT) or SIGTERM stops everything cleanly, exit code 0.
  * Env: PORT (gateway, default 3000), AWS_PORT (Step Functions/EventBridge endpoint, default 3001),
- *      SCHEDULE_INTERVAL_MS (default 1000), SKIP_ENGINES=1 (do not start engines, only use the endpoints).
+ *      SCHEDULE_INTERVAL_MS (default 1000), SKIP_ENGINES=1 (do not start engines, only use the endpoints),
+ *      LOCAL_COMPONENTS=gateway,sfn,... (a subset of gateway, consumers, schedules, sfn, aws-endpoint; default all).
  */
 import './polyfills';
 import { engineEnv, endpoints } from './engines/endpoints';
-import { startPlatform } from './runtime';
+import { ALL_COMPONENTS, startPlatform, type Component } from './runtime';
 
 const say = (m: string) => process.stdout.write(`${m}\n`);
 
@@ -33,7 +34,11 @@ async function main(): Promise<void> {
     else throw err;
   }
 
+  const components = (process.env.LOCAL_COMPONENTS ?? '').split(',').map((c) => c.trim()).filter(Boolean) as Component[];
+  const unknown = components.filter((c) => !ALL_COMPONENTS.includes(c));
+  if (unknown.length > 0) throw new Error(`LOCAL_COMPONENTS: unknown component(s) ${unknown.join(', ')} (expected ${ALL_COMPONENTS.join(', ')})`);
   const platform = await startPlatform({
+    ...(components.length > 0 ? { components } : {}),
     port: Number(process.env.PORT ?? 3000),
     awsPort: Number(process.env.AWS_PORT ?? 3001),
     scheduleIntervalMs: Number(process.env.SCHEDULE_INTERVAL_MS ?? 1000),
@@ -44,8 +49,8 @@ async function main(): Promise<void> {
   const sms = Object.entries(platform.stateMachineArns);
   say('');
   say(`shop is running (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  say(`  API gateway        ${platform.url}            (GET /health)`);
-  say(`  OpenAPI document   ${platform.url}/openapi.json`);
+  say(`  API gateway        ${platform.url || '(not started)'}            (GET /health)`);
+  if (platform.url) say(`  OpenAPI document   ${platform.url}/openapi.json`);
   say(`  Step Functions     ${platform.awsUrl}            (AWS_ENDPOINT_URL_SFN; ${sms.map(([n, a]) => `${n}: ${a}`).join(', ') || 'no state machine'})`);
   say(`  EventBridge        ${platform.awsUrl}            (AWS_ENDPOINT_URL_EVENTBRIDGE; bus ${platform.bus.busName})`);
   say(`  consumers          ${platform.consumers?.groups.map((g) => `${g.handler}<-${g.topics.join('+')}`).join(', ') || 'none'}`);
