@@ -181,6 +181,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) headers[k.toLowerCase()] = v.map(String);
     for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = String(v);
     const out = result.body == null ? Buffer.alloc(0) : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body, 'utf8');
+    headers['content-type'] ??= 'application/json'; // API Gateway's default for a proxy response without one
     headers['content-length'] = String(out.length);
     res.writeHead(result.statusCode, headers);
     res.end(out);
