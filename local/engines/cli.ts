@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'start': {
-      const r = await startEngines({ ...(only ? { only } : {}) });
+      const r = await startEngines({ persist: true, ...(only ? { only } : {}) });
       const eps = r.endpoints;
       for (const n of only ?? ENGINE_NAMES) {
         const how = r.external.includes(n) ? 'external' : r.started.includes(n) ? `started in ${r.seconds[n]?.toFixed(1)} s` : 'already running';

@@ -19,7 +19,7 @@ import { dynamodb } from './dynamodb';
 import { ensurePythonTools } from './python';
 import { ROOT, ensureDir, isAlive, logFile, ownPid, stateDir, stopDaemon, tail, waitUntil, withLock, STATE_DIR } from './util';
 
-export { endpoints, engineEnv, ENGINE_NAMES, PORTS, isExternal } from './endpoints';
+export { endpoints, engineEnv, ENGINE_NAMES, ENGINE_ENV_VAR, PORTS, isExternal } from './endpoints';
 export type { EngineName, Endpoints } from './endpoints';
 
 export const ENGINES: Record<EngineName, Engine> = { postgres, redis, kafka, opensearch, mongo, dynamodb };
@@ -48,6 +48,8 @@ export interface EngineOptions {
   log?: Log;
   /** Mark engines this call starts as disposable: the last test run to leave stops them (see releaseLease). */
   ephemeral?: boolean;
+  /** Keep the engines this call reuses running even if a test run started them (clears their disposable mark). */
+  persist?: boolean;
 }
 
 export interface StartReport {
@@ -121,7 +123,7 @@ export async function startEngines(opts: EngineOptions = {}): Promise<StartRepor
 
   await installEngines({ only: local, log, tools: false });
   await withLock('engines', async () => {
-    const results = await Promise.allSettled(local.map((n) => startOne(n, eps, log, opts.ephemeral === true, report)));
+    const results = await Promise.allSettled(local.map((n) => startOne(n, eps, log, opts, report)));
     const errors = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
     if (errors.length) {
       const err = errors.length === 1 ? errors[0]! : new Error(errors.map((e) => e.message).join('\n\n'));
@@ -131,13 +133,14 @@ export async function startEngines(opts: EngineOptions = {}): Promise<StartRepor
   return report;
 }
 
-async function startOne(n: EngineName, eps: Endpoints, log: Log, ephemeral: boolean, report: StartReport): Promise<void> {
+async function startOne(n: EngineName, eps: Endpoints, log: Log, opts: EngineOptions, report: StartReport): Promise<void> {
+  const ephemeral = opts.ephemeral === true;
   const e = ENGINES[n];
   const t0 = Date.now();
   ensureDir(stateDir(n));
   if (await e.probe(eps)) {
     // Already up (ours from an earlier start, or another process on the port): reuse.
-    if (!ephemeral) rmSync(ephemeralMark(n), { force: true });
+    if (opts.persist) rmSync(ephemeralMark(n), { force: true });
     if (e.afterReady) await e.afterReady(eps, () => undefined);
     report.reused.push(n);
     report.seconds[n] = 0;
@@ -165,9 +168,12 @@ async function startOne(n: EngineName, eps: Endpoints, log: Log, ephemeral: bool
   log(`${n}: ready at ${e.where(eps)} in ${report.seconds[n]!.toFixed(1)} s`);
 }
 
-/** Starts or reuses the engines; resolves with their endpoints. Used by `npm start` and jest's global setup. */
+/**
+ * Starts or reuses the engines; resolves with their endpoints. Used by `npm start`: what it starts or
+ * reuses keeps running (unless `ephemeral` is set). jest's global setup uses startEngines({ ephemeral: true }).
+ */
 export async function ensureEngines(opts: EngineOptions = {}): Promise<Endpoints> {
-  return (await startEngines(opts)).endpoints;
+  return (await startEngines({ persist: !opts.ephemeral, ...opts })).endpoints;
 }
 
 /** Stops the engines we started (recorded pids only); returns the names stopped. */

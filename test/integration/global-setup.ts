@@ -20,6 +20,8 @@ export default async function globalSetup(): Promise<void> {
     const keep = process.env.KEEP_ENGINES === '1' || process.env.KEEP_ENGINES === 'true';
     const r = await startEngines({ ephemeral: !keep, log });
     Object.assign(process.env, engineEnv());
+    // Which engines were given by the user's own URL variables (the rest are ours to manage).
+    process.env.ENGINES_EXTERNAL = r.external.join(',');
     const parts = [
       r.started.length ? `started ${r.started.join(', ')}` : '',
       r.reused.length ? `reused ${r.reused.join(', ')}` : '',

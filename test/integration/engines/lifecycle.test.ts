@@ -3,25 +3,52 @@
  * the running engines, external endpoints are only checked, failures name the engine and its log.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ENGINE_NAMES, EngineStartError, PORTS, endpoints, engineEnv, engineStatus, startEngines } from '../../../local/engines';
+import { ENGINE_ENV_VAR, ENGINE_NAMES, EngineStartError, PORTS, endpoints, engineEnv, engineStatus, startEngines } from '../../../local/engines';
 import { pidFile, ROOT } from '../../../local/engines/util';
 
 jest.setTimeout(120_000);
 
-function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string }> {
+/**
+ * The global setup exported every engine URL variable for the tests; the runner would then take all
+ * engines for external ones. Here we drop the variables of the engines the runner manages.
+ */
+function managedEnv(): NodeJS.ProcessEnv {
+  const external = new Set((process.env.ENGINES_EXTERNAL ?? '').split(',').filter(Boolean));
+  const env = { ...process.env };
+  for (const n of ENGINE_NAMES) if (!external.has(n)) delete env[ENGINE_ENV_VAR[n]];
+  return env;
+}
+
+const saved = { ...process.env };
+beforeEach(() => {
+  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  const env = managedEnv();
+  for (const k of Object.keys(process.env)) if (!(k in env)) delete process.env[k];
+});
+afterAll(() => Object.assign(process.env, saved));
+
+const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const cli = (args: string[]) => runTs(path.join(ROOT, 'local', 'engines', 'cli.ts'), args);
+const child = (args: string[]) => runTs(path.join(__dirname, 'fixtures', 'start-child.ts'), args);
+
+function runTs(file: string, args: string[], env: NodeJS.ProcessEnv = managedEnv()): Promise<{ code: number | null; out: string; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'local', 'engines', 'cli.ts'), ...args], {
+    const child = spawn(process.execPath, [tsx, file, ...args], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      stdout += b.toString();
+    });
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    child.on('close', (code) => resolve({ code, out }));
+    child.on('close', (code) => resolve({ code, out, stdout }));
   });
 }
 
@@ -37,30 +64,22 @@ describe('engines runner', () => {
     expect(a.started).toEqual([]);
     expect(b.started).toEqual([]);
     expect([...a.reused, ...a.external].sort()).toEqual(['postgres', 'redis']);
+    expect([...b.reused, ...b.external].sort()).toEqual(['postgres', 'redis']);
   });
 
-  it('reuses the running engines when two processes run `engines start` at once', async () => {
+  it('reuses the running engines when two processes start them at once (cross-process lock)', async () => {
     const local = ['postgres', 'redis'] as const;
-    const pidsBefore = local.map((n) => {
-      try {
-        return readFileSync(pidFile(n), 'utf8').trim();
-      } catch {
-        return '';
-      }
-    });
-    const [x, y] = await Promise.all([cli(['start', ...local]), cli(['start', ...local])]);
+    const pids = (): string[] => local.map((n) => (existsSync(pidFile(n)) ? readFileSync(pidFile(n), 'utf8').trim() : ''));
+    const before = pids();
+    const [x, y] = await Promise.all([child(['postgres', 'redis']), child(['postgres', 'redis'])]);
     expect(x.code).toBe(0);
     expect(y.code).toBe(0);
-    expect(x.out).not.toMatch(/started in/);
-    expect(y.out).not.toMatch(/started in/);
-    const pidsAfter = local.map((n) => {
-      try {
-        return readFileSync(pidFile(n), 'utf8').trim();
-      } catch {
-        return '';
-      }
-    });
-    expect(pidsAfter).toEqual(pidsBefore);
+    for (const r of [x, y]) {
+      const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { started: string[]; reused: string[]; external: string[] };
+      expect(report.started).toEqual([]);
+      expect([...report.reused, ...report.external].sort()).toEqual(['postgres', 'redis']);
+    }
+    expect(pids()).toEqual(before);
   });
 
   it('throws when an engine pointed at an external endpoint does not answer, naming the variable', async () => {
