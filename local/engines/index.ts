@@ -259,7 +259,9 @@ export async function releaseLease(opts: { log?: Log } = {}): Promise<EngineName
         })
       : [];
     if (others.length > 0) return [];
-    const ephemeral = ENGINE_NAMES.filter((n) => !isExternal(n) && existsSync(ephemeralMark(n)));
+    // A mark is only written for an engine a test run started itself (never for an external one);
+    // the URL variables may well be set here (the global setup exports them), so do not look at them.
+    const ephemeral = ENGINE_NAMES.filter((n) => existsSync(ephemeralMark(n)));
     return stopUnlocked(ephemeral, log);
   });
 }
