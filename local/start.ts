@@ -4,7 +4,8 @@
  *   2. PostgreSQL migrations (functions/platform/migrations.ts, the code the CDK custom resource runs);
  *   3. Kafka topics of the manifest; consumers, schedules, the Step Functions runner, the EventBridge
  *      bus, the AWS JSON endpoint and the API gateway (see local/runtime/index.ts);
- *   4. prints where everything is; Ctrl-C (SIGINT) or SIGTERM stops everything cleanly, exit code 0.
+ *   4. prints where everything is; Ctrl-C (SIGINT) or SIGTERM stops everything cleanly, exit code 0
+ *      (a second Ctrl-C exits at once with 130; running executions then stay RUNNING and resume next start).
  * Env: PORT (gateway, default 3000), AWS_PORT (Step Functions/EventBridge endpoint, default 3001),
  *      SCHEDULE_INTERVAL_MS (default 1000), SKIP_ENGINES=1 (do not start engines, only use the endpoints),
  *      LOCAL_COMPONENTS=gateway,sfn,... (a subset of gateway, consumers, schedules, sfn, aws-endpoint; default all).
@@ -65,7 +66,10 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      say(`${signal} again: exiting without waiting`);
+      process.exit(130);
+    }
     stopping = true;
     say(`\n${signal}: stopping...`);
     const force = setTimeout(() => {
