@@ -107,8 +107,9 @@ export class ShopApi extends Construct {
     const authorizer = new apigw.RequestAuthorizer(this, 'JwtAuthorizer', {
       handler: props.authorizer,
       identitySources: [apigw.IdentitySource.header('Authorization')],
-      // No cache: the authorizer's decision depends on the route's role (user/admin), not only on the token.
-      resultsCacheTtl: Duration.seconds(0),
+      // The authorizer's policy is cache-safe: it allows the stage and denies admin routes to non-admins
+      // (functions/platform/authorizer.ts), so one cached decision per token serves every route.
+      resultsCacheTtl: Duration.minutes(5),
     });
     const bodyAndParams = api.addRequestValidator('BodyAndParams', { validateRequestBody: true, validateRequestParameters: true });
     const paramsOnly = api.addRequestValidator('ParamsOnly', { validateRequestBody: false, validateRequestParameters: true });

@@ -48,6 +48,8 @@ export interface ShopFunctionProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /** Apply the manifest's reservedConcurrency. @default false */
   readonly applyReservedConcurrency?: boolean;
+  /** Repository folders copied next to the bundle (e.g. `migrations` -> /var/task/migrations). @default none */
+  readonly copyDirs?: readonly string[];
   /** Remove log groups with the stack. @default true */
   readonly destroyLogs?: boolean;
 }
@@ -64,6 +66,7 @@ export class ShopFunction extends nodejs.NodejsFunction {
   constructor(scope: Construct, id: string, props: ShopFunctionProps) {
     const h = props.handler;
     if (!h.entry.endsWith('.ts')) throw new Error(`handler '${h.name}': entry must be a .ts file, got '${h.entry}'`);
+    for (const d of props.copyDirs ?? []) if (!/^[A-Za-z0-9_./-]+$/.test(d) || d.includes('..')) throw new Error(`handler '${h.name}': copyDirs entry '${d}' must be a plain repository folder`);
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: props.destroyLogs === false ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -93,6 +96,15 @@ export class ShopFunction extends nodejs.NodejsFunction {
         format: nodejs.OutputFormat.CJS,
         externalModules: EXTERNAL_MODULES,
         logLevel: nodejs.LogLevel.ERROR,
+        ...(props.copyDirs && props.copyDirs.length > 0
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) => (props.copyDirs ?? []).map((d) => `cp -R "${path.join(inputDir, d)}" "${path.join(outputDir, d)}"`),
+              },
+            }
+          : {}),
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

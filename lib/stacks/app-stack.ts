@@ -43,6 +43,8 @@ const VPC_STORES: ReadonlySet<StoreRef> = new Set(['postgres', 'docdb', 'opensea
 const JWT_SIGNING_SERVICES: ReadonlySet<ServiceName> = new Set(['user', 'web3']);
 /** Custom-resource handlers that need the MSK admin binding instead of a store binding. */
 const KAFKA_ADMIN_CUSTOM_RESOURCES: ReadonlySet<string> = new Set(['KafkaTopics']);
+/** Migration files (CommonJS, repo root), shipped next to the migrations custom resource's bundle. */
+const MIGRATION_DIRS: readonly string[] = ['migrations'];
 
 export interface ConsumerBinding {
   readonly handler: string;
@@ -84,6 +86,7 @@ export class AppStack extends Stack {
         logRetentionDays: config.functions.logRetentionDays,
         logLevel: config.functions.logLevel,
         applyReservedConcurrency: config.functions.applyReservedConcurrency,
+        ...(h.kind === 'custom-resource' && h.stores.includes('postgres') ? { copyDirs: MIGRATION_DIRS } : {}),
         ...(inVpc ? { vpc: props.vpc, vpcSubnets: props.appSubnets } : {}),
       });
       for (const store of h.stores) this.bindStore(fn, h, store, props);
@@ -208,7 +211,7 @@ export class AppStack extends Stack {
           })),
         };
       } else if (h.stores.includes('postgres')) {
-        properties = { MigrationsHash: hashTree([path.join(REPO_ROOT, h.entry), ...migrationDirs()]) };
+        properties = { MigrationsHash: hashTree([path.join(REPO_ROOT, h.entry), ...MIGRATION_DIRS.map((d) => path.join(REPO_ROOT, d)), ...migrationDirs()]) };
       } else {
         throw new Error(`custom-resource handler '${h.name}' has no wiring: add it to lib/stacks/app-stack.ts`);
       }

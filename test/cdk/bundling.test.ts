@@ -28,3 +28,12 @@ test('every manifest handler bundles into a single CommonJS file with an inline 
     expect(fn.def.entry).toBe(h.entry);
   }
 }, 60_000);
+
+test('the migrations custom resource ships the migration files next to its bundle', () => {
+  const cfn = s.templates.App.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { HANDLER_NAME: 'Migrations' } } } });
+  const [, resource] = Object.entries(cfn)[0] as [string, { Properties: { Code: { S3Key: string } } }];
+  const dir = path.join(s.outdir, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'migrations');
+  const repo = path.resolve(__dirname, '..', '..', 'migrations');
+  const { readdirSync } = require('node:fs') as typeof import('node:fs');
+  expect(readdirSync(dir).sort()).toEqual(readdirSync(repo).sort());
+});
