@@ -33,6 +33,7 @@ export async function seedCatalog(opts: SeedOptions): Promise<{ products: number
   if (!target) throw new Error('the catalog alias points to no index');
   const bar = opts.progress === false ? undefined : new SingleBar({ format: 'seed [{bar}] {percentage}% | {value}/{total} products | {eta}s left', hideCursor: true }, Presets.shades_classic);
   bar?.start(opts.count, 0);
+  await store.repairCounter();
   await admin.setRefreshInterval(target, '-1');
   let products = 0;
   let duplicates = 0;

@@ -202,11 +202,11 @@ export class MongoEventStore implements EventStore {
   /**
    * Bulk path for the seed command: N ProductCreated events at version 1 in one seq block, then
    * their snapshots. Unordered inserts; a product id that exists already is reported, not written.
+   * Call `repairCounter()` once before a series of these (it scans the store on FerretDB).
    */
   async appendCreatedMany(states: readonly ProductState[]): Promise<{ inserted: number; duplicates: number }> {
     await this.ensureIndexes();
     if (states.length === 0) return { inserted: 0, duplicates: 0 };
-    await this.repairCounter();
     const last = await this.nextSeq(states.length);
     const first = last - states.length + 1;
     const docs: EventDoc[] = states.map((s, i) => ({

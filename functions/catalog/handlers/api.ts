@@ -71,13 +71,21 @@ export function routeKey(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'resou
   return patterns.find((p) => p.method === event.httpMethod && p.re.test(event.path ?? ''))?.key;
 }
 
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s; // left as is: the id schema rejects it with a 400
+  }
+}
+
 export const handler = httpHandler(async (event) => {
   try {
     const key = routeKey(event);
     const route = key ? routes[key] : undefined;
     if (!route) throw new NotFoundError(`no route ${event.httpMethod} ${event.path}`);
     const seg = (event.path ?? '').split('/')[2];
-    const withParams = key!.includes('{id}') && !event.pathParameters?.id && seg ? { ...event, pathParameters: { id: decodeURIComponent(seg) } } : event;
+    const withParams = key!.includes('{id}') && !event.pathParameters?.id && seg ? { ...event, pathParameters: { id: safeDecode(seg) } } : event;
     return await route(withParams);
   } finally {
     flushMetrics();
