@@ -5,14 +5,21 @@ import { log } from './log';
 import { buildMskEvent } from './msk-event';
 
 /**
- * MSK event source mappings, locally: one kafkajs consumer group per (handler, groupId) of the manifest.
+ * MSK event source mappings, locally: one kafkajs consumer group per event source of the manifest,
+ * named as CDK names it (lib/stacks/app-stack.ts): the manifest groupId, or `${groupId}.${topic}` when
+ * that groupId is declared for more than one topic. A new group starts at the earliest offset
+ * (TRIM_HORIZON, as deployed).
  * Each partition's messages are cut into batches of `batchSize`, turned into an MSK event and handed
- * to the handler. Offsets are committed only after the handler succeeded. A failing batch is retried
- * with backoff; if it still fails, each record is tried on its own (bisecting the batch, so good
- * records are not lost with a bad one) and a record that still fails is published to the
- * `dead-letter` topic with headers naming the error and its origin, then committed: a poison message
- * does not block its partition. If the dead-letter publish itself fails, nothing is committed and the
- * batch is delivered again.
+ * to the handler. Offsets are committed only after the handler succeeded. A failing batch:
+ *  - transient error (TransientError, DependencyUnavailableError, a Lambda timeout, AWS throttling or
+ *    5xx, a refused/reset connection, KafkaJS errors; see isTransient): retried with capped backoff
+ *    until it succeeds, blocking its partition, as the deployed event source does: a store or broker
+ *    outage loses nothing;
+ *  - any other error: retried `attempts` times; then each record is tried on its own (bisecting the
+ *    batch, so good records are not lost with a bad one) and a record that still fails is published to
+ *    the `dead-letter` topic with headers naming the error and its origin, then committed: a poison
+ *    message does not block its partition. If the dead-letter publish itself fails, nothing is committed
+ *    and the batch is delivered again.
  */
 export const DEAD_LETTER_TOPIC = 'dead-letter';
 
@@ -20,10 +27,12 @@ export interface ConsumerOptions {
   readonly manifest: PlatformManifest;
   readonly handlers: HandlerRegistry;
   readonly brokers: readonly string[];
-  /** Attempts per batch (and per bisected record) before giving up. @default 3 */
+  /** Attempts per batch (and per bisected record) before a non-transient failure is dead-lettered. @default 3 */
   readonly attempts?: number;
   /** First backoff between attempts, doubled each time. @default 200 */
   readonly backoffMs?: number;
+  /** Longest backoff while retrying a transient failure. @default 5000 */
+  readonly maxBackoffMs?: number;
   /** Appended to every manifest groupId (test isolation). @default '' */
   readonly groupIdSuffix?: string;
   /** Only these handler names (default: every handler with `consumes`). */
@@ -84,6 +93,42 @@ export async function createTopics(manifest: PlatformManifest, brokers: readonly
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const TRANSIENT_NAMES = new Set([
+  'TransientError',
+  'DependencyUnavailableError',
+  'Sandbox.Timedout',
+  'TimeoutError',
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+// Node network errors and PostgreSQL connection / shutdown / too-many-connections SQLSTATEs.
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+const TRANSIENT_MESSAGE = /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|socket hang up/i;
+
+/** True when a handler failure is worth retrying until it passes (the dependency will come back). */
+export function isTransient(err: Error & { original?: unknown }): boolean {
+  const inner = (err.original ?? err) as Error & { code?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (TRANSIENT_NAMES.has(err.name) || TRANSIENT_NAMES.has(inner.name)) return true;
+  if (err.name.startsWith('KafkaJS') || inner.name?.startsWith('KafkaJS')) return true;
+  if (typeof inner.code === 'string' && TRANSIENT_CODES.has(inner.code)) return true;
+  if (inner.$fault === 'server' || (inner.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return TRANSIENT_MESSAGE.test(err.message);
+}
+
+/** The consumer group id CDK gives each (handler, topic) event source. */
+export function eventSourceGroups(manifest: PlatformManifest): Array<{ handler: string; topic: string; groupId: string; batchSize: number }> {
+  const all = allHandlers(manifest).flatMap((h) => (h.consumes ?? []).map((c) => ({ handler: h.name, ...c })));
+  const uses = new Map<string, number>();
+  for (const c of all) uses.set(c.groupId, (uses.get(c.groupId) ?? 0) + 1);
+  return all.map((c) => ({ handler: c.handler, topic: c.topic, groupId: (uses.get(c.groupId) ?? 0) > 1 ? `${c.groupId}.${c.topic}` : c.groupId, batchSize: c.batchSize ?? 100 }));
+}
+
 function chunk<T>(xs: readonly T[], n: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
@@ -99,8 +144,8 @@ export async function startConsumers(opts: ConsumerOptions): Promise<ConsumerGro
   const consumers: Consumer[] = [];
   const groups: Array<{ handler: string; groupId: string; topics: string[] }> = [];
 
-  const setupGroup = async (hName: string, baseGroupId: string, g: { topics: string[]; batchSize: number }) => {
-    const h = { name: hName };
+  const maxBackoffMs = opts.maxBackoffMs ?? 5000;
+  const setupGroup = async (h: { name: string }, baseGroupId: string, g: { topics: string[]; batchSize: number }) => {
     const groupId = `${baseGroupId}${opts.groupIdSuffix ?? ''}`;
     // maxWaitTimeInMs: an idle fetch returns after 500 ms (default 5 s), so stop() does not wait 5 s for it.
     const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30000, heartbeatInterval: 3000, maxWaitTimeInMs: 500 });
@@ -109,22 +154,24 @@ export async function startConsumers(opts: ConsumerOptions): Promise<ConsumerGro
     await consumer.connect();
     await consumer.subscribe({ topics: g.topics, fromBeginning: opts.fromBeginning ?? true });
 
-    const invokeWithRetry = async (messages: KafkaMessage[], topic: string, partition: number, heartbeat: () => Promise<void>) => {
+    /** undefined = delivered; an Error = a non-transient failure after `attempts`; 'stopped' = gave up because the consumer stops or lost the partition. */
+    const invokeWithRetry = async (messages: KafkaMessage[], topic: string, partition: number, ctl: { heartbeat: () => Promise<void>; live: () => boolean }) => {
       let lastErr: Error | undefined;
-      for (let attempt = 1; attempt <= attempts; attempt++) {
+      for (let attempt = 1, failures = 0; ; attempt++) {
         try {
           await opts.handlers.invoke(h.name, buildMskEvent([{ topic, partition, messages }], opts.brokers));
           return undefined;
         } catch (err) {
           lastErr = err as Error;
-          log.warn('consumer: handler failed', { handler: h.name, groupId, topic, partition, records: messages.length, attempt, errorType: lastErr.name, error: lastErr.message });
-          if (attempt < attempts) {
-            await sleep(backoffMs * 2 ** (attempt - 1));
-            await heartbeat().catch(() => undefined);
-          }
+          const transient = isTransient(lastErr);
+          if (!transient) failures++;
+          log.warn('consumer: handler failed', { handler: h.name, groupId, topic, partition, records: messages.length, attempt, transient, errorType: lastErr.name, error: lastErr.message });
+          if (!transient && failures >= attempts) return lastErr;
+          await sleep(Math.min(maxBackoffMs, backoffMs * 2 ** Math.min(attempt - 1, 16)));
+          await ctl.heartbeat().catch(() => undefined);
+          if (!ctl.live()) return 'stopped' as const;
         }
       }
-      return lastErr;
     };
 
     const deadLetter = async (m: KafkaMessage, topic: string, partition: number, err: Error) => {
@@ -148,15 +195,21 @@ export async function startConsumers(opts: ConsumerOptions): Promise<ConsumerGro
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 6,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const ctl = { heartbeat, live: () => isRunning() && !isStale() };
         for (const part of chunk(batch.messages, g.batchSize)) {
-          if (!isRunning() || isStale()) return;
-          const err = await invokeWithRetry(part, batch.topic, batch.partition, heartbeat);
+          if (!ctl.live()) return;
+          const err = await invokeWithRetry(part, batch.topic, batch.partition, ctl);
+          if (err === 'stopped') return; // not committed: delivered again
           if (err) {
             if (part.length === 1) await deadLetter(part[0] as KafkaMessage, batch.topic, batch.partition, err);
             else {
               for (const m of part) {
-                const single = await invokeWithRetry([m], batch.topic, batch.partition, heartbeat);
+                const single = await invokeWithRetry([m], batch.topic, batch.partition, ctl);
+                if (single === 'stopped') return;
                 if (single) await deadLetter(m, batch.topic, batch.partition, single);
+                // commit record by record from here on, so a stop in the middle does not redeliver the dead-lettered ones
+                resolveOffset(m.offset);
+                await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(m.offset) + 1n) }]);
               }
             }
           }
@@ -173,18 +226,18 @@ export async function startConsumers(opts: ConsumerOptions): Promise<ConsumerGro
     groups.push({ handler: h.name, groupId, topics: g.topics });
   };
 
+  // One consumer group per distinct group id (several topics of one handler may share it when CDK does).
   const setups: Array<Promise<void>> = [];
-  const handlersWithConsumes = allHandlers(opts.manifest).filter((h) => (h.consumes ?? []).length > 0 && (!opts.only || opts.only.includes(h.name)));
-  for (const h of handlersWithConsumes) {
-    const byGroup = new Map<string, { topics: string[]; batchSize: number }>();
-    for (const c of h.consumes ?? []) {
-      const g = byGroup.get(c.groupId) ?? { topics: [], batchSize: c.batchSize ?? 100 };
-      g.topics.push(c.topic);
-      g.batchSize = Math.min(g.batchSize, c.batchSize ?? 100);
-      byGroup.set(c.groupId, g);
-    }
-    for (const [baseGroupId, g] of byGroup) setups.push(setupGroup(h.name, baseGroupId, g));
+  const byGroup = new Map<string, { handler: string; topics: string[]; batchSize: number }>();
+  for (const es of eventSourceGroups(opts.manifest)) {
+    if (opts.only && !opts.only.includes(es.handler)) continue;
+    const g = byGroup.get(es.groupId) ?? { handler: es.handler, topics: [], batchSize: es.batchSize };
+    if (g.handler !== es.handler) throw new Error(`consumer group '${es.groupId}' is used by two handlers (${g.handler}, ${es.handler})`);
+    g.topics.push(es.topic);
+    g.batchSize = Math.min(g.batchSize, es.batchSize);
+    byGroup.set(es.groupId, g);
   }
+  for (const [groupId, g] of byGroup) setups.push(setupGroup({ name: g.handler }, groupId, g));
   try {
     await Promise.all(setups);
   } catch (err) {
