@@ -187,7 +187,8 @@ async function stopUnlocked(names: EngineName[], log: Log): Promise<EngineName[]
   const stopped: EngineName[] = [];
   await Promise.all(
     names.map(async (n) => {
-      if (await stopDaemon(n, ENGINES[n].marker)) {
+      const e = ENGINES[n];
+      if (await stopDaemon(n, e.marker, e.stopSignal ? { signal: e.stopSignal } : {})) {
         stopped.push(n);
         log(`${n}: stopped`);
       }

@@ -49,6 +49,8 @@ export const postgres: Engine = {
   name: 'postgres',
   title: 'PostgreSQL',
   marker: DATA,
+  // SIGTERM is "smart" shutdown (waits for every client to leave); SIGINT is "fast" (clean, no waiting).
+  stopSignal: 'SIGINT',
   startTimeoutMs: 30_000,
   where: (e: Endpoints) => e.pgUrl,
   installed: () => binDir() !== undefined,

@@ -12,6 +12,8 @@ export interface Engine {
   readonly title: string;
   /** A string that appears in the started process's command line (guards stop against a reused pid). */
   readonly marker: string;
+  /** The signal for a clean, quick shutdown (default SIGTERM). */
+  readonly stopSignal?: NodeJS.Signals;
   /** How long start may take before it is reported as failed. */
   readonly startTimeoutMs: number;
   /** Where it listens, for messages. */

@@ -220,23 +220,31 @@ export function spawnDaemon(name: EngineName, cmd: string, args: string[], opts:
   return child.pid;
 }
 
-/** Stops the recorded process: SIGTERM, then SIGKILL after graceMs. Returns true if one was running. */
-export async function stopDaemon(name: EngineName, marker: string, graceMs = 20_000): Promise<boolean> {
+/**
+ * Stops the recorded process: `signal` (default SIGTERM) to it, then, after graceMs, SIGKILL to its
+ * whole process group (it was spawned detached, so it leads its own group and no child outlives it).
+ * Returns true if one was running.
+ */
+export async function stopDaemon(name: EngineName, marker: string, opts: { signal?: NodeJS.Signals; graceMs?: number } = {}): Promise<boolean> {
   const pid = ownPid(name, marker);
   rmSync(pidFile(name), { force: true });
   if (pid === undefined) return false;
   try {
-    process.kill(pid, 'SIGTERM');
+    process.kill(pid, opts.signal ?? 'SIGTERM');
   } catch {
     return false;
   }
-  const deadline = Date.now() + graceMs;
+  const deadline = Date.now() + (opts.graceMs ?? 20_000);
   while (isAlive(pid) && Date.now() < deadline) await sleep(100);
   if (isAlive(pid)) {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(-pid, 'SIGKILL');
     } catch {
-      /* gone */
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
     while (isAlive(pid)) await sleep(50);
   }
