@@ -224,7 +224,8 @@ export class CatalogIndexAdmin {
   async ensure(): Promise<string> {
     const current = await this.indicesOfAlias();
     if (current[0]) return current[0];
-    const name = this.newIndexName();
+    // A fixed first name: two cold starts racing here collide instead of making two indices.
+    const name = `${this.alias}-initial`;
     try {
       await this.client.indices.create({ index: name, body: { ...indexBody({ replicas: this.replicas }), aliases: { [this.alias]: {} } } } as never);
     } catch (err) {

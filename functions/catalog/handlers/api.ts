@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ForbiddenError, NotFoundError } from '../../shared/errors';
 import { caller, httpHandler, json, parseBody, parsePath, parseQuery, requireCaller } from '../../shared/http';
+import { asDependencyError } from '../adapters/dependency-errors';
 import { flushMetrics } from '../metrics';
 import {
   AdjustPopularityBody,
@@ -87,6 +88,8 @@ export const handler = httpHandler(async (event) => {
     const seg = (event.path ?? '').split('/')[2];
     const withParams = key!.includes('{id}') && !event.pathParameters?.id && seg ? { ...event, pathParameters: { id: safeDecode(seg) } } : event;
     return await route(withParams);
+  } catch (err) {
+    throw asDependencyError(err);
   } finally {
     flushMetrics();
   }

@@ -36,3 +36,21 @@ describe('projector record decoding', () => {
     expect(MskEventSchema.safeParse({ Records: [] }).success).toBe(false);
   });
 });
+
+import { MongoServerSelectionError } from 'mongodb';
+import { asDependencyError } from '../../../functions/catalog/adapters/dependency-errors';
+import { ConflictError, DependencyUnavailableError } from '../../../functions/shared/errors';
+
+describe('store outages', () => {
+  it('maps an unreachable Mongo to DependencyUnavailableError (503), not a 500', () => {
+    const e = asDependencyError(new MongoServerSelectionError('connect ECONNREFUSED', {} as never));
+    expect(e).toBeInstanceOf(DependencyUnavailableError);
+    expect((e as DependencyUnavailableError).dependency).toBe('docdb');
+  });
+  it('leaves domain errors and unknown errors alone', () => {
+    const c = new ConflictError('x');
+    expect(asDependencyError(c)).toBe(c);
+    const other = new TypeError('bug');
+    expect(asDependencyError(other)).toBe(other);
+  });
+});
