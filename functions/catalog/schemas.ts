@@ -18,7 +18,7 @@ const category = z
   .trim()
   .min(1)
   .max(64)
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N} &'.-]*$/u, 'letters, digits, spaces and & \' . - only');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 &'.-]*$/, 'ASCII letters, digits, spaces and & \' . - only');
 const price = z.number().finite().nonnegative().max(MAX_PRICE);
 const expectedVersion = z.number().int().positive();
 export const ProductIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 of A-Z a-z 0-9 _ -');
