@@ -135,13 +135,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const body = await readBody(req, MAX_REQUEST_BYTES);
     if (body === 'too-large') return send(res, 413, { message: 'Request Too Long' });
 
-    const incoming: IncomingRequest = {
-      method,
-      url,
-      headers: pairs(req.rawHeaders),
-      body,
-      sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-    };
+    const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    const headerPairs = pairs(req.rawHeaders);
+    // API Gateway adds these (X-Forwarded-For: client, then its own hops).
+    const has = (n: string) => headerPairs.some(([k]) => k.toLowerCase() === n);
+    if (!has('x-forwarded-for')) headerPairs.push(['X-Forwarded-For', sourceIp]);
+    if (!has('x-forwarded-proto')) headerPairs.push(['X-Forwarded-Proto', 'http']);
+    if (!has('x-forwarded-port')) headerPairs.push(['X-Forwarded-Port', String(req.socket.localPort ?? '')]);
+    const incoming: IncomingRequest = { method, url, headers: headerPairs, body, sourceIp };
     const route = { resource: match.route.path, pathParameters: match.pathParameters };
 
     let authContext: Record<string, unknown> | null = null;

@@ -41,6 +41,7 @@ describe('local API gateway', () => {
       requestContext: { stage: 'local', sourceIp: '127.0.0.1', authorizer: null },
     });
     expect(e.headers['X-Custom'] ?? e.headers['x-custom']).toBe('v');
+    expect(e.headers).toMatchObject({ 'X-Forwarded-For': '127.0.0.1', 'X-Forwarded-Proto': 'http', 'X-Forwarded-Port': new URL(p.url).port });
     expect(e.requestContext.requestId).toBe(res.headers.get('x-amzn-requestid'));
   });
 
