@@ -1,5 +1,6 @@
-import type { PoolClient } from 'pg';
-import { withTransaction } from './adapters/pg';
+import type { PoolClient, QueryResult } from 'pg';
+import { getPool } from './adapters/pg';
+import type { OutboxMessage } from './outbox';
 
 /**
  * Exactly-once effect for saga steps, in PostgreSQL: each step of an order runs at most once.
@@ -15,6 +16,8 @@ export interface StepContext {
   readonly tx: PoolClient;
   /** Steps already recorded for this order (any namespace), with their stored results. */
   readonly done: ReadonlyMap<string, unknown>;
+  /** Adds outbox messages written in the closing round trip, in the same transaction as the step. */
+  enqueue(...msgs: OutboxMessage[]): void;
 }
 
 export interface StepOutcome<T> {
@@ -34,17 +37,43 @@ export async function recordStep(tx: PoolClient, orderId: string, step: string, 
   await tx.query('INSERT INTO processed_messages (order_id, step, result) VALUES ($1, $2, $3::jsonb)', [orderId, step, JSON.stringify(result ?? {})]);
 }
 
+/**
+ * One round trip to open the step (BEGIN, the order lock, the recorded steps) and one to close it
+ * (record + COMMIT): multi-statement simple queries, each statement with its own snapshot, so the
+ * steps are read AFTER the lock is held. Values are quoted with the driver's escapeLiteral.
+ */
 export async function runStepOnce<T>(
   opts: { readonly ns: LockNamespace; readonly orderId: string; readonly step: string },
   fn: (ctx: StepContext) => Promise<T>,
 ): Promise<StepOutcome<T>> {
-  return withTransaction(async (tx) => {
-    const done = await lockOrderSteps(tx, opts.ns, opts.orderId);
-    if (done.has(opts.step)) return { result: done.get(opts.step) as T, replayed: true };
-    const result = await fn({ tx, done });
-    await recordStep(tx, opts.orderId, opts.step, result);
+  const tx = await (await getPool()).connect();
+  const lit = (v: string) => tx.escapeLiteral(v);
+  try {
+    const opened = (await tx.query(
+      `BEGIN; SELECT pg_advisory_xact_lock(${NAMESPACE_IDS[opts.ns]}, hashtext(${lit(opts.orderId)})); SELECT step, result FROM processed_messages WHERE order_id = ${lit(opts.orderId)}`,
+    )) as unknown as QueryResult<{ step: string; result: unknown }>[];
+    const done = new Map((opened[2]?.rows ?? []).map((row) => [row.step, row.result]));
+    if (done.has(opts.step)) {
+      await tx.query('ROLLBACK');
+      return { result: done.get(opts.step) as T, replayed: true };
+    }
+    const outbox: OutboxMessage[] = [];
+    const result = await fn({ tx, done, enqueue: (...m) => void outbox.push(...m) });
+    const rows = outbox.map((m) => `(${lit(m.event.id)}::uuid, ${lit(m.topic)}, ${lit(m.key)}, ${lit(JSON.stringify(m.event))}::jsonb)`);
+    await tx.query(
+      [
+        `INSERT INTO processed_messages (order_id, step, result) VALUES (${lit(opts.orderId)}, ${lit(opts.step)}, ${lit(JSON.stringify(result ?? {}))}::jsonb)`,
+        ...(rows.length ? [`INSERT INTO outbox (event_id, topic, message_key, payload) VALUES ${rows.join(', ')}`] : []),
+        'COMMIT',
+      ].join('; '),
+    );
     return { result, replayed: false };
-  });
+  } catch (err) {
+    await tx.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    tx.release();
+  }
 }
 
 /** Reads the recorded steps of an order without locking (for read-only checks outside a step). */

@@ -117,17 +117,17 @@ function rowOf(r: { id: string; topic: string; message_key: string; payload: Env
 
 /**
  * Publishes every unpublished row with this message key (an order's pending events). Throws when
- * the publish fails, so a saga Publish step can retry it.
+ * the publish fails, so a saga Publish step can retry it. No transaction is held while sending: a
+ * row the relay sends at the same moment goes out twice, which consumers tolerate.
  */
 export async function publishPendingForKey(key: string, opts: { readonly eventBusName?: string } = {}): Promise<number> {
-  return withTransaction(async (tx) => {
-    const r = await tx.query('SELECT id, topic, message_key, payload FROM outbox WHERE message_key = $1 AND published_at IS NULL ORDER BY id FOR UPDATE SKIP LOCKED', [key]);
-    const rows = r.rows.map(rowOf);
-    if (rows.length === 0) return 0;
-    await send(rows, opts);
-    await tx.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((x) => x.id)]);
-    return rows.length;
-  });
+  const pool = await getPool();
+  const r = await pool.query('SELECT id, topic, message_key, payload FROM outbox WHERE message_key = $1 AND published_at IS NULL ORDER BY id', [key]);
+  const rows = r.rows.map(rowOf);
+  if (rows.length === 0) return 0;
+  await send(rows, opts);
+  await markPublished(rows.map((x) => x.id));
+  return rows.length;
 }
 
 /**

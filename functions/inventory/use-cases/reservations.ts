@@ -1,6 +1,5 @@
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { enqueue } from '../../shared/outbox';
 import { releaseReservation, reserveLines } from '../adapters/pg-inventory';
 import { OutOfStockError, ReservationCompensatedError, UnknownSkuError } from '../domain/errors';
 import { INVENTORY_EVENT_SOURCE, INVENTORY_TOPIC, type Line, type ReleaseResult, type ReserveResult } from '../domain/schemas';
@@ -18,12 +17,12 @@ export const RELEASE_STEP = 'inventory.release';
  */
 export async function reserveInventory(input: { readonly orderId: string; readonly items: readonly Line[] }): Promise<ReserveResult> {
   const lines = mergeLines(input.items);
-  const { result } = await runStepOnce({ ns: 'inventory', orderId: input.orderId, step: RESERVE_STEP }, async ({ tx, done }) => {
+  const { result } = await runStepOnce({ ns: 'inventory', orderId: input.orderId, step: RESERVE_STEP }, async ({ tx, done, enqueue }) => {
     if (done.has(RELEASE_STEP)) throw new ReservationCompensatedError(input.orderId);
     const outcome = await reserveLines(tx, input.orderId, lines);
     if (outcome.unknown.length > 0) throw new UnknownSkuError(outcome.unknown);
     if (outcome.shortages.length > 0) throw new OutOfStockError(outcome.shortages);
-    await enqueue(tx, [{ topic: INVENTORY_TOPIC, key: input.orderId, event: envelope({ type: 'InventoryReserved', source: INVENTORY_EVENT_SOURCE, orderId: input.orderId, data: { orderId: input.orderId, lines } }) }]);
+    enqueue({ topic: INVENTORY_TOPIC, key: input.orderId, event: envelope({ type: 'InventoryReserved', source: INVENTORY_EVENT_SOURCE, orderId: input.orderId, data: { orderId: input.orderId, lines } }) });
     const out: ReserveResult = { reservationId: input.orderId, lines };
     return out;
   });
@@ -32,10 +31,10 @@ export async function reserveInventory(input: { readonly orderId: string; readon
 
 /** Compensation: gives back what the order reserved; a no-op when nothing was. Idempotent on (order id, release). */
 export async function releaseInventory(input: { readonly orderId: string }): Promise<ReleaseResult> {
-  const { result } = await runStepOnce({ ns: 'inventory', orderId: input.orderId, step: RELEASE_STEP }, async ({ tx }) => {
+  const { result } = await runStepOnce({ ns: 'inventory', orderId: input.orderId, step: RELEASE_STEP }, async ({ tx, enqueue }) => {
     const lines = await releaseReservation(tx, input.orderId);
     if (lines.length > 0) {
-      await enqueue(tx, [{ topic: INVENTORY_TOPIC, key: input.orderId, event: envelope({ type: 'InventoryReleased', source: INVENTORY_EVENT_SOURCE, orderId: input.orderId, data: { orderId: input.orderId, lines } }) }]);
+      enqueue({ topic: INVENTORY_TOPIC, key: input.orderId, event: envelope({ type: 'InventoryReleased', source: INVENTORY_EVENT_SOURCE, orderId: input.orderId, data: { orderId: input.orderId, lines } }) });
     }
     const out: ReleaseResult = { released: lines.length > 0, lines };
     return out;

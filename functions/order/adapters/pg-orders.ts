@@ -38,24 +38,51 @@ export interface NewOrder {
   readonly items: ReadonlyArray<{ sku: string; quantity: number; unitPriceCents: number }>;
 }
 
-/** Inserts the order and its lines; false when another request with the same idempotency key won. */
-export async function insertOrder(tx: PoolClient, o: NewOrder): Promise<boolean> {
-  const ins = await tx.query(
-    `INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_token, idempotency_key, request_hash)
-     VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id`,
-    [o.id, o.userId, o.amountCents, o.currency, o.paymentToken, o.idempotencyKey ?? null, o.requestHash],
+/**
+ * Inserts the order, its lines and its outbox row in ONE statement (atomic without an explicit
+ * transaction, one round trip). Returns the outbox row id, or undefined when another request with
+ * the same idempotency key won.
+ */
+export async function insertOrder(o: NewOrder, outbox: { eventId: string; topic: string; payload: unknown }): Promise<string | undefined> {
+  const r = await (await getPool()).query<{ outbox_id: string | null }>(
+    `WITH o AS (
+       INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_token, idempotency_key, request_hash)
+       VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id),
+     i AS (
+       INSERT INTO order_items (order_id, sku, quantity, unit_price_cents)
+       SELECT o.id, v.sku, v.q, v.p FROM o, unnest($8::text[], $9::int[], $10::bigint[]) AS v(sku, q, p)),
+     ob AS (
+       INSERT INTO outbox (event_id, topic, message_key, payload)
+       SELECT $11, $12, o.id::text, $13::jsonb FROM o RETURNING id)
+     SELECT (SELECT id FROM ob) AS outbox_id`,
+    [
+      o.id,
+      o.userId,
+      o.amountCents,
+      o.currency,
+      o.paymentToken,
+      o.idempotencyKey ?? null,
+      o.requestHash,
+      o.items.map((i) => i.sku),
+      o.items.map((i) => i.quantity),
+      o.items.map((i) => i.unitPriceCents),
+      outbox.eventId,
+      outbox.topic,
+      JSON.stringify(outbox.payload),
+    ],
   );
-  if (ins.rowCount !== 1) return false;
-  await tx.query(
-    `INSERT INTO order_items (order_id, sku, quantity, unit_price_cents)
-     SELECT $1, * FROM unnest($2::text[], $3::int[], $4::bigint[])`,
-    [o.id, o.items.map((i) => i.sku), o.items.map((i) => i.quantity), o.items.map((i) => i.unitPriceCents)],
-  );
-  return true;
+  const id = r.rows[0]?.outbox_id;
+  return id == null ? undefined : String(id);
 }
 
 export async function lockOrder(tx: PoolClient, id: string): Promise<OrderRow | undefined> {
   const r = await tx.query<OrderRow>('SELECT * FROM orders WHERE id = $1 FOR UPDATE', [id]);
+  return r.rows[0];
+}
+
+/** PENDING -> CONFIRMED in one statement; undefined when the order is missing or not PENDING. */
+export async function confirmIfPending(tx: PoolClient, id: string): Promise<OrderRow | undefined> {
+  const r = await tx.query<OrderRow>(`UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING *`, [id]);
   return r.rows[0];
 }
 

@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { withTransaction } from '../../shared/adapters/pg';
 import { ValidationError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import type { Caller } from '../../shared/http';
-import { enqueue, publishNow, type OutboxRow } from '../../shared/outbox';
+import { publishNow } from '../../shared/outbox';
 import { findByIdempotencyKey, insertOrder, priceList, type OrderRow } from '../adapters/pg-orders';
 import { IdempotencyKeyReusedError } from '../domain/errors';
 import { ORDER_EVENT_SOURCE, type OrderCreated, type OrderStatus, type PlaceOrderBody } from '../domain/schemas';
@@ -31,17 +30,14 @@ function replay(existing: OrderRow, hash: string): PlaceOrderResult {
 }
 
 /**
- * Places an order: PENDING order + lines + OrderCreated outbox row in ONE transaction, then
+ * Places an order: PENDING order + lines + OrderCreated outbox row in ONE transaction (one
+ * statement), then
  * publishes the row to Kafka `order-created` right after the commit (best effort: if that fails
  * the relay sends it). With an Idempotency-Key the same request twice makes one order and gets the
  * same answer; the same key with another body is a 409.
  */
 export async function placeOrder(deps: PlaceOrderDeps, caller: Caller, body: PlaceOrderBody, idempotencyKey?: string): Promise<PlaceOrderResult> {
   const hash = hashOf(body);
-  if (idempotencyKey) {
-    const existing = await findByIdempotencyKey(caller.userId, idempotencyKey);
-    if (existing) return replay(existing, hash);
-  }
   const prices = await priceList(body.items.map((i) => i.sku));
   const unknown = body.items.flatMap((it, i) => (prices.has(it.sku) ? [] : [{ path: `items.${i}.sku`, message: `unknown SKU ${it.sku}` }]));
   if (unknown.length > 0) throw new ValidationError(`invalid request body: ${unknown.map((u) => u.path).join(', ')}`, unknown);
@@ -50,20 +46,18 @@ export async function placeOrder(deps: PlaceOrderDeps, caller: Caller, body: Pla
   const amountCents = items.reduce((s, it) => s + it.quantity * it.unitPriceCents, 0);
   const orderId = randomUUID();
   const data: OrderCreated = { orderId, userId: caller.userId, items, amountCents, currency: deps.currency, paymentToken: body.paymentToken };
-  let rows: OutboxRow[] = [];
-  const created = await withTransaction(async (tx) => {
-    const ok = await insertOrder(tx, { id: orderId, userId: caller.userId, amountCents, currency: deps.currency, paymentToken: body.paymentToken, idempotencyKey, requestHash: hash, items });
-    if (!ok) return false;
-    rows = await enqueue(tx, [{ topic: ORDER_CREATED_TOPIC, key: orderId, event: envelope({ type: 'OrderCreated', source: ORDER_EVENT_SOURCE, orderId, data }) }]);
-    return true;
-  });
-  if (!created) {
-    // A concurrent request with the same key committed first.
+  const event = envelope({ type: 'OrderCreated', source: ORDER_EVENT_SOURCE, orderId, data });
+  const outboxId = await insertOrder(
+    { id: orderId, userId: caller.userId, amountCents, currency: deps.currency, paymentToken: body.paymentToken, idempotencyKey, requestHash: hash, items },
+    { eventId: event.id, topic: ORDER_CREATED_TOPIC, payload: event },
+  );
+  if (outboxId === undefined) {
+    // The same key was used before (or by a concurrent request that committed first).
     const existing = await findByIdempotencyKey(caller.userId, idempotencyKey!);
     if (!existing) throw new Error('idempotency conflict without an existing order');
     return replay(existing, hash);
   }
   deps.onPlaced?.(orderId);
-  await publishNow(rows);
+  await publishNow([{ id: outboxId, topic: ORDER_CREATED_TOPIC, key: orderId, event }]);
   return { orderId, status: 'PENDING', replayed: false };
 }

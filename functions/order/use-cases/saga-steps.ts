@@ -2,9 +2,9 @@ import { withTransaction } from '../../shared/adapters/pg';
 import { NotFoundError, TransientError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { enqueue, publishPendingForKey } from '../../shared/outbox';
+import { publishPendingForKey } from '../../shared/outbox';
 import type { Caller } from '../../shared/http';
-import { lockOrder, setStatus } from '../adapters/pg-orders';
+import { confirmIfPending, lockOrder, setStatus } from '../adapters/pg-orders';
 import { OrderNotCancellableError, OrderNotPendingError } from '../domain/errors';
 import { ORDER_EVENT_SOURCE, type OrderStatus } from '../domain/schemas';
 
@@ -19,14 +19,14 @@ export interface SagaStepDeps {
 
 /** PENDING -> CONFIRMED with the OrderCompleted outbox row, one transaction; idempotent on (order id, confirm). */
 export async function confirmOrder(deps: SagaStepDeps, input: { orderId: string }): Promise<{ status: OrderStatus }> {
-  const { result, replayed } = await runStepOnce({ ns: 'order', orderId: input.orderId, step: CONFIRM_STEP }, async ({ tx }) => {
-    const o = await lockOrder(tx, input.orderId);
-    if (!o) throw new NotFoundError(`order ${input.orderId} not found`);
-    if (o.status !== 'PENDING') throw new OrderNotPendingError(o.id, o.status);
-    await setStatus(tx, o.id, 'CONFIRMED');
-    await enqueue(tx, [
-      { topic: 'order-completed', key: o.id, event: envelope({ type: 'OrderCompleted', source: ORDER_EVENT_SOURCE, orderId: o.id, data: { orderId: o.id, userId: o.user_id, amountCents: Number(o.amount_cents), currency: o.currency.trim() } }) },
-    ]);
+  const { result, replayed } = await runStepOnce({ ns: 'order', orderId: input.orderId, step: CONFIRM_STEP }, async ({ tx, enqueue }) => {
+    const o = await confirmIfPending(tx, input.orderId);
+    if (!o) {
+      const now = await lockOrder(tx, input.orderId);
+      if (!now) throw new NotFoundError(`order ${input.orderId} not found`);
+      throw new OrderNotPendingError(now.id, now.status);
+    }
+    enqueue({ topic: 'order-completed', key: o.id, event: envelope({ type: 'OrderCompleted', source: ORDER_EVENT_SOURCE, orderId: o.id, data: { orderId: o.id, userId: o.user_id, amountCents: Number(o.amount_cents), currency: o.currency.trim() } }) });
     return { status: 'CONFIRMED' as OrderStatus };
   });
   if (!replayed) deps.onSucceeded?.(input.orderId);
@@ -54,15 +54,13 @@ export function readableCause(cause: unknown): string {
  * order without money must not stay confirmed (ConfirmOrder committed but its answer was lost).
  */
 export async function cancelOrderForSaga(deps: SagaStepDeps, input: { orderId: string; reason?: { Error: string; Cause?: unknown } | undefined }): Promise<{ status: OrderStatus; error: string }> {
-  const { result, replayed } = await runStepOnce({ ns: 'order', orderId: input.orderId, step: CANCEL_STEP }, async ({ tx }) => {
+  const { result, replayed } = await runStepOnce({ ns: 'order', orderId: input.orderId, step: CANCEL_STEP }, async ({ tx, enqueue }) => {
     const o = await lockOrder(tx, input.orderId);
     if (!o) throw new NotFoundError(`order ${input.orderId} not found`);
     let reason = { error: input.reason?.Error ?? 'Unknown', cause: readableCause(input.reason?.Cause) };
     if (o.status === 'CANCELLED' && o.cancel_error) reason = { error: o.cancel_error, cause: o.cancel_cause ?? '' };
     else await setStatus(tx, o.id, 'CANCELLED', reason);
-    await enqueue(tx, [
-      { topic: 'order-failed', key: o.id, event: envelope({ type: 'OrderFailed', source: ORDER_EVENT_SOURCE, orderId: o.id, data: { orderId: o.id, userId: o.user_id, error: reason.error, cause: reason.cause } }) },
-    ]);
+    enqueue({ topic: 'order-failed', key: o.id, event: envelope({ type: 'OrderFailed', source: ORDER_EVENT_SOURCE, orderId: o.id, data: { orderId: o.id, userId: o.user_id, error: reason.error, cause: reason.cause } }) });
     return { status: 'CANCELLED' as OrderStatus, error: reason.error };
   });
   if (!replayed) deps.onFailed?.(input.orderId, result.error);

@@ -1,7 +1,6 @@
 import { TransientError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { enqueue } from '../../shared/outbox';
 import { doneSteps, findPayment, insertAuthorization, setStatus } from '../adapters/pg-payments';
 import { PaymentCompensatedError, PaymentNotAuthorizedError } from '../domain/errors';
 import type { PaymentProvider } from '../domain/provider';
@@ -29,13 +28,13 @@ export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeI
   if (done.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
   const { authorizationId } = await deps.provider.authorize({ idempotencyKey: key(input.orderId, AUTHORIZE_STEP), amountCents: input.amountCents, currency: input.currency, paymentToken: input.paymentToken });
   let compensated = false;
-  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: AUTHORIZE_STEP }, async ({ tx, done: now }) => {
+  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: AUTHORIZE_STEP }, async ({ tx, done: now, enqueue }) => {
     if (now.has(REFUND_STEP)) {
       compensated = true;
       return { authorizationId, lateAfterCompensation: true };
     }
     await insertAuthorization(tx, { orderId: input.orderId, amountCents: input.amountCents, currency: input.currency, authorizationId });
-    await enqueue(tx, [paymentEvent('PaymentAuthorized', input.orderId, { orderId: input.orderId, authorizationId, amountCents: input.amountCents, currency: input.currency })]);
+    enqueue(paymentEvent('PaymentAuthorized', input.orderId, { orderId: input.orderId, authorizationId, amountCents: input.amountCents, currency: input.currency }));
     return { authorizationId };
   });
   if (compensated) {
@@ -53,10 +52,10 @@ export async function capturePayment(deps: PaymentDeps, input: { orderId: string
   const payment = await findPayment(input.orderId);
   if (!payment) throw new PaymentNotAuthorizedError(input.orderId);
   const { captureId } = await deps.provider.capture({ idempotencyKey: key(input.orderId, CAPTURE_STEP), authorizationId: payment.authorizationId, amountCents: payment.amountCents });
-  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: CAPTURE_STEP }, async ({ tx, done: now }) => {
+  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: CAPTURE_STEP }, async ({ tx, done: now, enqueue }) => {
     if (now.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
     await setStatus(tx, input.orderId, 'CAPTURED', { captureId });
-    await enqueue(tx, [paymentEvent('PaymentCaptured', input.orderId, { orderId: input.orderId, captureId, amountCents: payment.amountCents, currency: payment.currency })]);
+    enqueue(paymentEvent('PaymentCaptured', input.orderId, { orderId: input.orderId, captureId, amountCents: payment.amountCents, currency: payment.currency }));
     return { captureId };
   });
   return result;
@@ -86,15 +85,15 @@ export async function refundPayment(deps: PaymentDeps, input: { orderId: string 
   } else {
     outcome = before.status === 'REFUNDED' ? { status: 'REFUNDED', refundId: before.refundId ?? '' } : { status: 'VOIDED', voidId: '' };
   }
-  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: REFUND_STEP }, async ({ tx }) => {
+  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: REFUND_STEP }, async ({ tx, enqueue }) => {
     const now = await findPayment(input.orderId, tx, true);
     if ((now?.status ?? 'NONE') !== (before?.status ?? 'NONE')) throw new TransientError(`payment of order ${input.orderId} changed while refunding (${before?.status ?? 'NONE'} -> ${now?.status}); retry`);
     if (now && outcome.status === 'REFUNDED' && now.status !== 'REFUNDED') {
       await setStatus(tx, input.orderId, 'REFUNDED', { refundId: outcome.refundId });
-      await enqueue(tx, [paymentEvent('PaymentRefunded', input.orderId, { orderId: input.orderId, refundId: outcome.refundId, amountCents: now.amountCents, currency: now.currency })]);
+      enqueue(paymentEvent('PaymentRefunded', input.orderId, { orderId: input.orderId, refundId: outcome.refundId, amountCents: now.amountCents, currency: now.currency }));
     } else if (now && outcome.status === 'VOIDED' && now.status === 'AUTHORIZED') {
       await setStatus(tx, input.orderId, 'VOIDED');
-      await enqueue(tx, [paymentEvent('PaymentVoided', input.orderId, { orderId: input.orderId, authorizationId: now.authorizationId })]);
+      enqueue(paymentEvent('PaymentVoided', input.orderId, { orderId: input.orderId, authorizationId: now.authorizationId }));
     }
     return outcome;
   });
