@@ -32,7 +32,7 @@ function runAs(): { uid?: number; gid?: number } {
 }
 
 async function canQuery(cfg: ClientConfig): Promise<boolean> {
-  const c = new Client({ ...cfg, connectionTimeoutMillis: 2000 });
+  const c = new Client({ ...cfg, connectionTimeoutMillis: 2000, query_timeout: 3000 });
   c.on('error', () => undefined);
   try {
     await c.connect();

@@ -40,7 +40,7 @@ export const redis: Engine = {
   },
 
   async probe(e: Endpoints) {
-    const c = new Redis(e.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
+    const c = new Redis(e.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500, commandTimeout: 1500 });
     c.on('error', () => undefined);
     try {
       await c.connect();

@@ -13,8 +13,8 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const CACHE_DIR = path.join(ROOT, '.cache', 'engines');
 /** The Python virtualenv shared by moto (DynamoDB) and cfn-lint (git-ignored). */
 export const VENV_DIR = path.join(ROOT, '.cache', 'venv');
-/** Data, logs and pid files (git-ignored). */
-export const STATE_DIR = path.join(ROOT, '.engines');
+/** Data, logs and pid files (git-ignored). ENGINES_STATE_DIR moves them (tests run a throw-away set there). */
+export const STATE_DIR = process.env.ENGINES_STATE_DIR ? path.resolve(process.env.ENGINES_STATE_DIR) : path.join(ROOT, '.engines');
 
 export function stateDir(name: EngineName): string {
   return path.join(STATE_DIR, name);

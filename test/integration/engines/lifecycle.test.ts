@@ -3,7 +3,8 @@
  * the running engines, external endpoints are only checked, failures name the engine and its log.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ENGINE_ENV_VAR, ENGINE_NAMES, EngineStartError, PORTS, endpoints, engineEnv, engineStatus, startEngines } from '../../../local/engines';
@@ -97,6 +98,24 @@ describe('engines runner', () => {
     const r = await cli(['start', 'cassandra']);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/unknown engine\(s\): cassandra/);
+  });
+
+  it('throws when an engine cannot start, naming the engine, its log and the last lines of the log', async () => {
+    // A throw-away set of engines (own state folder, shifted ports) whose Redis port is already taken.
+    const state = mkdtempSync(path.join(tmpdir(), 'engines-it-state-'));
+    const offset = 3000 + (process.pid % 1000);
+    const squatter = createServer((sock) => sock.destroy());
+    await new Promise<void>((resolve) => squatter.listen(PORTS.redis + offset, '127.0.0.1', resolve));
+    try {
+      const r = await runTs(path.join(__dirname, 'fixtures', 'start-child.ts'), ['redis'], { ...managedEnv(), ENGINES_STATE_DIR: state, ENGINES_PORT_OFFSET: String(offset) });
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('Redis (redis) failed to start: the process exited');
+      expect(r.out).toContain(`Read its log: ${path.join(state, 'redis', 'redis.log')}`);
+      expect(r.out).toMatch(/\| .*(Address already in use|Could not create server TCP listening socket)/);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 
   it('names the engine, the log file and its last lines when an engine fails to start', () => {
