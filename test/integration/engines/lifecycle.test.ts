@@ -126,6 +126,7 @@ describe('engines runner', () => {
     expect(err.message).toContain('(kafka) failed to start: the process exited');
     expect(err.message).toContain(`Read its log: ${log}`);
     expect(err.message).toContain('| ERROR Exiting Kafka due to fatal exception');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('derives endpoints from the variables, defaulting to the fixed loopback ports', () => {
