@@ -104,6 +104,8 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+let lastAwsPort: number | undefined;
+
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
   const manifest = opts.manifest ?? defaultManifest;
   validateManifest(manifest);
@@ -150,7 +152,13 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 
     let aws: AwsEndpoint | undefined;
     if (on.has('aws-endpoint')) {
-      aws = await startAwsEndpoint({ sfn, bus, port: opts.awsPort ?? 3001, ...(opts.host ? { host: opts.host } : {}) });
+      // SDK clients made at a handler's cold start keep the endpoint they read then; a platform restarted
+      // in the same process (tests) therefore reuses the previous port when any port will do.
+      const wanted = opts.awsPort ?? 3001;
+      const host = opts.host ? { host: opts.host } : {};
+      if (wanted === 0 && lastAwsPort) aws = await startAwsEndpoint({ sfn, bus, port: lastAwsPort, ...host }).catch(() => undefined);
+      aws ??= await startAwsEndpoint({ sfn, bus, port: wanted, ...host });
+      lastAwsPort = Number(new URL(aws.url).port);
       cleanups.aws = () => aws!.close();
       process.env.AWS_ENDPOINT_URL_SFN = aws.url;
       process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = aws.url;
