@@ -7,7 +7,8 @@
  *
  *   const p = await startPlatform(opts?)        // everything below is optional
  *     opts.port                 gateway port (default PORT env or 3000; 0 = any free port)
- *     opts.awsPort              AWS JSON endpoint port (Step Functions + EventBridge; default 3001; 0 = any)
+ *     opts.awsPort              AWS JSON endpoint port (Step Functions + EventBridge; default 3001; 0 = any,
+ *                               reusing the previous platform's port in this process: SDK clients keep their endpoint)
  *     opts.host                 default 127.0.0.1
  *     opts.components           subset of ['gateway','consumers','schedules','sfn','aws-endpoint'] (default: all)
  *     opts.manifest             a manifest override (e.g. the real one plus test-only services/topics)
