@@ -141,7 +141,7 @@ async function startOne(n: EngineName, eps: Endpoints, log: Log, opts: EngineOpt
   if (await e.probe(eps)) {
     // Already up (ours from an earlier start, or another process on the port): reuse.
     if (opts.persist) rmSync(ephemeralMark(n), { force: true });
-    if (e.afterReady) await e.afterReady(eps, () => undefined);
+    await afterReady(n, eps, () => undefined);
     report.reused.push(n);
     report.seconds[n] = 0;
     return;
@@ -157,15 +157,30 @@ async function startOne(n: EngineName, eps: Endpoints, log: Log, opts: EngineOpt
   const running = pid;
   const outcome = await waitUntil(() => e.probe(eps), { timeoutMs: e.startTimeoutMs, intervalMs: 250, alive: () => isAlive(running) });
   if (outcome !== 'ready') {
-    const reason = outcome === 'died' ? 'the process exited' : `no answer within ${e.startTimeoutMs / 1000} s (pid ${running} left running; stop with: npm run engines -- stop)`;
-    throw new EngineStartError(n, logFile(n), reason);
+    if (outcome === 'died') throw new EngineStartError(n, logFile(n), 'the process exited');
+    if (ephemeral) {
+      // A test run leaves nothing hanging behind.
+      await stopDaemon(n, e.marker, e.stopSignal ? { signal: e.stopSignal } : {});
+      throw new EngineStartError(n, logFile(n), `no answer within ${e.startTimeoutMs / 1000} s (stopped it)`);
+    }
+    throw new EngineStartError(n, logFile(n), `no answer within ${e.startTimeoutMs / 1000} s (pid ${running} left running; stop it with: npm run engines -- stop ${n})`);
   }
-  if (e.afterReady) await e.afterReady(eps, (m) => log(`${n}: ${m}`));
+  await afterReady(n, eps, (m) => log(`${n}: ${m}`));
   if (ephemeral) writeFileSync(ephemeralMark(n), `${process.pid}\n`);
   else rmSync(ephemeralMark(n), { force: true });
   report.started.push(n);
   report.seconds[n] = (Date.now() - t0) / 1000;
   log(`${n}: ready at ${e.where(eps)} in ${report.seconds[n]!.toFixed(1)} s`);
+}
+
+async function afterReady(n: EngineName, eps: Endpoints, log: Log): Promise<void> {
+  const e = ENGINES[n];
+  if (!e.afterReady) return;
+  try {
+    await e.afterReady(eps, log);
+  } catch (err) {
+    throw new EngineStartError(n, logFile(n), `it answers, but setting it up failed: ${(err as Error).message}`);
+  }
 }
 
 /**
