@@ -14,7 +14,8 @@ import { RouteTable } from './routes';
  * proxy integrations and a REQUEST Lambda authorizer on 'user' and 'admin' routes:
  *  - unknown path 404, known path with another method 405 (JSON bodies, `Allow` header);
  *  - body over 10 MB 413;
- *  - protected route: the manifest's authorizer handler runs first; it throwing 'Unauthorized' -> 401,
+ *  - protected route: no Authorization header -> 401; else the manifest's authorizer handler runs first
+ *    (its decision cached per header value for 5 min, as deployed); it throwing 'Unauthorized' -> 401,
  *    a policy that does not allow the method ARN -> 403 (bodies as the deployed gateway responses);
  *    its context goes to requestContext.authorizer;
  *  - OPTIONS on a known path: the CORS preflight answer of the deployed API;
@@ -29,6 +30,11 @@ export interface GatewayOptions {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;
+  /**
+   * Seconds an authorizer decision is cached per Authorization header value, as API Gateway does
+   * (lib/constructs/shop-api.ts sets resultsCacheTtl 5 min). 0 disables. @default 300
+   */
+  readonly authorizerCacheTtlSeconds?: number;
 }
 
 export interface Gateway {
@@ -94,6 +100,8 @@ function isProxyResult(r: unknown): r is APIGatewayProxyResult {
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const table = RouteTable.fromManifest(opts.manifest);
   const authorizer = allHandlers(opts.manifest).find((h) => h.kind === 'authorizer');
+  const cacheTtlMs = (opts.authorizerCacheTtlSeconds ?? 300) * 1000;
+  const authCache = new Map<string, { policy: APIGatewayAuthorizerResult; until: number }>();
   let openapi: string | undefined;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -152,9 +160,20 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return send(res, 500, { message: null });
       }
       const authEvent = buildAuthorizerEvent(incoming, route, requestId);
+      // Identity source: the Authorization header. Missing -> 401 without invoking the authorizer.
+      const identity = incoming.headers.find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+      if (!identity) return send(res, 401, UNAUTHORIZED_BODY);
       let policy: APIGatewayAuthorizerResult;
+      const cached = cacheTtlMs > 0 ? authCache.get(identity) : undefined;
       try {
-        policy = await opts.handlers.invoke<APIGatewayAuthorizerResult>(authorizer.name, authEvent);
+        if (cached && cached.until > Date.now()) policy = cached.policy;
+        else {
+          policy = await opts.handlers.invoke<APIGatewayAuthorizerResult>(authorizer.name, authEvent);
+          if (cacheTtlMs > 0) {
+            if (authCache.size >= 10000) authCache.delete(authCache.keys().next().value as string);
+            authCache.set(identity, { policy, until: Date.now() + cacheTtlMs });
+          }
+        }
       } catch (err) {
         if ((err as Error).message === 'Unauthorized') return send(res, 401, UNAUTHORIZED_BODY);
         log.error('gateway: authorizer failed', { error: (err as Error).message, errorType: (err as Error).name });

@@ -21,6 +21,7 @@
  *     opts.consumer             { attempts?: 3, backoffMs?: 200, groupIdSuffix?: '', fromBeginning?: true }
  *     opts.includeUnimplemented also run consumers/schedules of handlers with implemented:false (default false)
  *     opts.handlerTimeoutMs     overrides every handler's timeout
+ *     opts.authorizerCacheTtlSeconds  authorizer decision cache per Authorization header (default 300, as deployed; 0 = off)
  *   p.url                       gateway base URL, e.g. http://127.0.0.1:3000 (GET /health, GET /openapi.json, manifest routes)
  *   p.awsUrl                    AWS endpoint URL (also put in AWS_ENDPOINT_URL_SFN / AWS_ENDPOINT_URL_EVENTBRIDGE)
  *   p.sfn                       LocalStepFunctions: startExecution({ stateMachineArn, name?, input? }), describeExecution(arn),
@@ -90,6 +91,8 @@ export interface PlatformOptions {
   readonly consumer?: { attempts?: number; backoffMs?: number; groupIdSuffix?: string; fromBeginning?: boolean };
   readonly includeUnimplemented?: boolean;
   readonly handlerTimeoutMs?: number;
+  /** Authorizer decision cache per Authorization header (as deployed: 300 s). 0 disables. */
+  readonly authorizerCacheTtlSeconds?: number;
 }
 
 export interface Platform {
@@ -194,7 +197,13 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     let gateway: Gateway | undefined;
     if (on.has('gateway')) {
       const port = opts.port ?? (process.env.PORT ? Number(process.env.PORT) : 3000);
-      gateway = await startGateway({ manifest, handlers, port, ...(opts.host ? { host: opts.host } : {}) });
+      gateway = await startGateway({
+        manifest,
+        handlers,
+        port,
+        ...(opts.host ? { host: opts.host } : {}),
+        ...(opts.authorizerCacheTtlSeconds !== undefined ? { authorizerCacheTtlSeconds: opts.authorizerCacheTtlSeconds } : {}),
+      });
       cleanups.gateway = () => gateway!.close();
     }
 

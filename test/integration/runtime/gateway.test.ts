@@ -60,6 +60,21 @@ describe('local API gateway', () => {
     expect(e.requestContext.authorizer).toMatchObject({ userId: 'user-42', roles: 'customer', principalId: 'user-42' });
   });
 
+  it('caches the authorizer decision per Authorization header, as the deployed API does (5 min)', async () => {
+    const token = await signToken({ userId: 'cached-user', roles: ['customer'] });
+    expect((await get('/test/me', { Authorization: `Bearer ${token}` })).status).toBe(200);
+    const secret = process.env.JWT_SECRET;
+    process.env.JWT_SECRET = 'rotated-secret-0123456789abcdef';
+    try {
+      // the token no longer verifies, but the cached decision still lets it through (AWS behaves the same)
+      expect((await get('/test/me', { Authorization: `Bearer ${token}` })).status).toBe(200);
+      const fresh = await signToken({ userId: 'u', roles: [] }, { secret: secret! });
+      expect((await get('/test/me', { Authorization: `Bearer ${fresh}` })).status).toBe(401);
+    } finally {
+      process.env.JWT_SECRET = secret;
+    }
+  });
+
   it('rejects a protected route without a token or with a bad one with 401', async () => {
     const none = await get('/test/me');
     expect(none.status).toBe(401);
