@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
@@ -79,7 +79,18 @@ describe('switches on, and a manifest with one more entry', () => {
   };
   let s: Synthesized;
   beforeAll(() => {
-    s = synthStage('dev', { overrides: { grafana: true, alarmEmail: 'ops@example.com' }, manifest: extended });
+    // Pinned account/region: AZs come from the committed cdk.context.json, so this stays offline.
+    const context = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'cdk.context.json'), 'utf8')) as Record<string, unknown>;
+    s = synthStage('dev', {
+      overrides: { grafana: true, alarmEmail: 'ops@example.com', env: { account: '123456789012', region: 'us-east-1' } },
+      manifest: extended,
+      context,
+    });
+  });
+
+  test('pinned to an account/region, the VPC uses the AZs from cdk.context.json (no lookup, no credentials)', () => {
+    s.templates.Network.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: 'us-east-1a' });
+    s.templates.Network.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: 'us-east-1b' });
   });
 
   test('Managed Grafana workspace with IAM Identity Center and a read-only role', () => {

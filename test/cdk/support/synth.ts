@@ -24,6 +24,8 @@ export interface SynthOptions {
   readonly manifest?: PlatformManifest;
   /** Bundle function code with esbuild (slow); otherwise assets are not bundled. @default false */
   readonly bundle?: boolean;
+  /** Extra CDK context (e.g. the committed cdk.context.json). @default none */
+  readonly context?: Record<string, unknown>;
 }
 
 /**
@@ -36,7 +38,7 @@ export function synthStage(stage: Stage, opts: SynthOptions = {}): Synthesized {
   const outdir = mkdtempSync(path.join(tmpdir(), `shop-cdk-${stage}-`));
   const app = new App({
     outdir,
-    context: { ...cdkJsonContext(), stage, ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+    context: { ...cdkJsonContext(), ...(opts.context ?? {}), stage, ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
   });
   const platform = buildPlatform(app, stageConfig(stage, opts.overrides ?? {}), opts.manifest ? { manifest: opts.manifest } : {});
   app.synth();
