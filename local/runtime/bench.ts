@@ -2,7 +2,7 @@
  * Local runtime overhead benchmark: `npx tsx local/runtime/bench.ts [--n 4000]`.
  * Measures, in one run, each part of the runtime against a reference taken on the same machine:
  *  - gateway: a no-op handler through the gateway (public route, and a 'user' route that runs the JWT
- *    authorizer) vs a bare node:http server answering the same JSON (ratio = gateway overhead);
+ *    authorizer on every request: decision cache off) vs a bare node:http server answering the same JSON;
  *  - Step Functions: executions of a 3-task test ASL (lambda:invoke + direct + events:putEvents,
  *    no I/O in the tasks) with the in-memory and the PostgreSQL execution store; pg_tps = single-row
  *    inserts/s measured here (the PostgreSQL store costs 2 writes per execution); 16 executions in flight;
@@ -90,6 +90,7 @@ async function main(): Promise<void> {
     stateMachines: [TEST_SAGA],
     executionStore: 'memory',
     consumer: { groupIdSuffix: `-${run}` },
+    authorizerCacheTtlSeconds: 0, // measure the authorizer on every request (deployed, its decision is cached 5 min)
   });
   try {
     await load(`${p.url}/test/items/warm`, 500);
