@@ -25,7 +25,9 @@ export const handler = async (_event?: unknown): Promise<RelayHandlerOutcome> =>
   let passes = 0;
   let checkpoint = 0;
   for (;;) {
-    const out = await relayOnce({ store, publisher: pub, batchSize: config.CATALOG_RELAY_BATCH, gapMs: config.CATALOG_RELAY_GAP_MS, maxMs: config.CATALOG_RELAY_MAX_MS });
+    // Looping under Lambda: a pass never runs past the loop deadline (the timeout is 60 s).
+    const maxMs = config.CATALOG_RELAY_LOOP_MS > 0 ? Math.max(100, Math.min(config.CATALOG_RELAY_MAX_MS, deadline - Date.now())) : config.CATALOG_RELAY_MAX_MS;
+    const out = await relayOnce({ store, publisher: pub, batchSize: config.CATALOG_RELAY_BATCH, gapMs: config.CATALOG_RELAY_GAP_MS, maxMs });
     published += out.published;
     fenced += out.fenced;
     checkpoint = out.checkpoint;
