@@ -150,9 +150,13 @@ export class ShopFunction extends nodejs.NodejsFunction {
     return this;
   }
 
-  /** opensearch: OPENSEARCH_ENDPOINT (https) + read/write grant (SigV4) + HTTPS connectivity. */
-  bindOpenSearch(domain: opensearch.IDomain & ec2.IConnectable): this {
+  /**
+   * opensearch: OPENSEARCH_ENDPOINT (https) + read/write grant (SigV4) + HTTPS connectivity, and
+   * CATALOG_INDEX_REPLICAS (read by functions/catalog/config.ts) sized to the domain's data nodes.
+   */
+  bindOpenSearch(domain: opensearch.IDomain & ec2.IConnectable, indexReplicas = 0): this {
     this.addEnvironment('OPENSEARCH_ENDPOINT', `https://${domain.domainEndpoint}`);
+    this.addEnvironment('CATALOG_INDEX_REPLICAS', String(indexReplicas));
     domain.grantReadWrite(this);
     this.connectTo(domain.connections.securityGroups, 443, 'OpenSearch (HTTPS)');
     return this;

@@ -246,7 +246,7 @@ export class AppStack extends Stack {
         fn.bindDocDb(props.docdb);
         return;
       case 'opensearch':
-        fn.bindOpenSearch(props.search);
+        fn.bindOpenSearch(props.search, Math.min(1, props.config.opensearch.dataNodes - 1));
         return;
       case 'idempotency':
         fn.bindIdempotency(props.idempotencyTable);

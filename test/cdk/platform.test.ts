@@ -345,6 +345,11 @@ describe('dev and prod', () => {
     p.hasResourceProperties('AWS::OpenSearchService::Domain', { ClusterConfig: Match.objectLike({ DedicatedMasterEnabled: true, ZoneAwarenessEnabled: true }) });
     stages.prod.templates.Messaging.hasResourceProperties('AWS::MSK::Cluster', { NumberOfBrokerNodes: 4 });
     stages.dev.templates.Messaging.hasResourceProperties('AWS::MSK::Cluster', { NumberOfBrokerNodes: 2 });
+    // Search index replicas follow the domain's data nodes.
+    for (const h of allHandlers().filter((x) => x.stores.includes('opensearch'))) {
+      expect([h.name, functionOf(stages.dev, h.name).Environment.Variables.CATALOG_INDEX_REPLICAS]).toEqual([h.name, '0']);
+      expect([h.name, functionOf(stages.prod, h.name).Environment.Variables.CATALOG_INDEX_REPLICAS]).toEqual([h.name, '1']);
+    }
     // Reserved concurrency only in prod (a fresh account's 10-concurrency quota would reject it in dev).
     const reserved = (s: Synthesized): number => ofType(s, 'AWS::Lambda::Function').filter(([, , x]) => x.ReservedConcurrentExecutions !== undefined).length;
     expect(reserved(stages.dev)).toBe(0);
