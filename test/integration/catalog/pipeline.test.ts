@@ -3,7 +3,8 @@ import type { Consumer } from 'kafkajs';
 import { getKafka } from '../../../functions/shared/adapters/kafka';
 import { handler as relay } from '../../../functions/catalog/handlers/relay';
 import { handler as projector } from '../../../functions/catalog/handlers/projector';
-import { config, eventStore } from '../../../functions/catalog/wiring';
+import { relayOnce } from '../../../functions/catalog/usecases/relay';
+import { config, eventStore, publisher } from '../../../functions/catalog/wiring';
 import { buildMskEvent } from '../../../local/runtime/msk-event';
 import { manifest } from '../../../lib/manifest';
 import { RUN_ID } from './env';
@@ -77,10 +78,15 @@ describe('catalog pipeline (FerretDB -> Kafka -> OpenSearch)', () => {
     const store = await eventStore();
     const stalledSeq = await store.nextSeq(1); // allocated, never inserted (a writer that stalled)
     const { productId } = await createProduct({ name: 'Fenced fern', category: 'garden', price: 11 });
-    const young = await relay({});
-    expect(young.published).toBe(0); // blocked on the young hole
-    await new Promise((r) => setTimeout(r, Number(process.env.CATALOG_RELAY_GAP_MS) + 200));
-    const later = await relay({});
+    const behind = (await store.readAfter(stalledSeq, 10)).find((i) => i.kind === 'event')!;
+    const eventTime = Date.parse(behind.time);
+    const gapMs = 5000;
+    // The clock is injected so the test does not depend on how fast this machine is.
+    const pass = (now: number) => relayOnce({ store, publisher: publisher(), batchSize: 100, gapMs, maxMs: 10_000, now: () => now });
+    const young = await pass(eventTime + 10);
+    expect(young).toMatchObject({ published: 0, fenced: 0 }); // blocked on the young hole
+    expect(await store.getCheckpoint()).toBe(stalledSeq - 1);
+    const later = await pass(eventTime + gapMs + 1);
     expect(later).toMatchObject({ published: 1, fenced: 1 });
     await eventually(async () => (await search('fern')).items.find((i) => i.productId === productId), 'the product behind the hole');
     // The stalled writer's insert now fails on the unique seq instead of being skipped silently.
