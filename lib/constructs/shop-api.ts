@@ -44,7 +44,8 @@ export class ShopApi extends Construct {
       description: 'Serverless Shop HTTP API (generated from the platform manifest)',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      // API Gateway's CloudWatch role is account-wide: keep it when one stage's stack is destroyed.
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
         stageName: config.stage,
         tracingEnabled: true,
@@ -179,10 +180,12 @@ export class ShopApi extends Construct {
         },
       ],
     });
-    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+    const association = new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
       resourceArn: `arn:${Stack.of(this).partition}:apigateway:${Stack.of(this).region}::/restapis/${api.restApiId}/stages/${api.deploymentStage.stageName}`,
       webAclArn: acl.attrArn,
     });
+    // The stage must exist before WAF can attach to it.
+    association.node.addDependency(api.deploymentStage);
 
     acknowledge(
       api,

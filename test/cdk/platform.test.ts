@@ -151,6 +151,7 @@ describe.each(STAGES)('%s stage', (stage) => {
     });
     t.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: Match.objectLike({ RateLimit: Match.anyValue() }), Quota: Match.objectLike({ Period: 'DAY' }) });
     t.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'REGIONAL' });
+    t.hasResource('AWS::WAFv2::WebACLAssociation', { DependsOn: Match.arrayWith([Match.stringLikeRegexp(`^HttpApiDeploymentStage${stage}`)]) });
     t.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
   });
 
