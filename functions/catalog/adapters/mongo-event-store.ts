@@ -90,9 +90,17 @@ export class MongoEventStore implements EventStore {
   async append(req: AppendRequest): Promise<StoredEvent> {
     await this.ensureIndexes();
     const _id = `${req.aggregateId}:${req.version}`;
+    // Per-product order on the topic follows seq: this event's seq must exceed its predecessor's.
+    const prev = req.version > 1 ? await this.events.findOne({ _id: `${req.aggregateId}:${req.version - 1}` }, { projection: { seq: 1 } }) : null;
     for (let attempt = 0; attempt < 30; attempt++) {
       if (attempt > 0) await sleep(Math.random() * Math.min(50, 2 ** attempt));
       const seq = await this.nextSeq(1);
+      if (prev && seq <= prev.seq) {
+        // The counter went backwards (FerretDB's non-atomic findAndModify): repair and retry.
+        await this.fenceGap(seq).catch(() => undefined);
+        await this.repairCounter().catch(() => undefined);
+        continue;
+      }
       const doc: EventDoc = {
         _id,
         kind: 'event',
