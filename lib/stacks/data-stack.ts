@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config';
 import { acknowledge, REASONS } from '../constructs/nag';
@@ -181,6 +182,28 @@ export class DataStack extends Stack {
       logging: { slowSearchLogEnabled: true, slowIndexLogEnabled: true, appLogEnabled: true },
       removalPolicy,
     });
+    // A VPC domain needs OpenSearch's service-linked role, which a fresh account does not have yet.
+    // Create it idempotently (an existing role answers InvalidInput, which is ignored) and keep it.
+    const slrName = 'AWSServiceRoleForAmazonOpenSearchService';
+    const slr = new cr.AwsCustomResource(this, 'OpenSearchServiceLinkedRole', {
+      onCreate: {
+        service: 'IAM',
+        action: 'createServiceLinkedRole',
+        parameters: { AWSServiceName: 'opensearchservice.amazonaws.com', Description: 'OpenSearch VPC domains' },
+        physicalResourceId: cr.PhysicalResourceId.of(slrName),
+        ignoreErrorCodesMatching: 'InvalidInput',
+      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({
+          actions: ['iam:CreateServiceLinkedRole'],
+          resources: [`arn:${this.partition}:iam::${this.account}:role/aws-service-role/opensearchservice.amazonaws.com/${slrName}`],
+          conditions: { StringLike: { 'iam:AWSServiceName': 'opensearchservice.amazonaws.com' } },
+        }),
+      ]),
+      installLatestAwsSdk: false,
+    });
+    domain.node.addDependency(slr);
+
     // Resource policy: only IAM principals of this account (SigV4); functions get identity grants.
     domain.addAccessPolicies(
       new iam.PolicyStatement({

@@ -248,6 +248,14 @@ describe.each(STAGES)('%s stage', (stage) => {
     x.templates.Network.hasResourceProperties('AWS::EC2::Subnet', { MapPublicIpOnLaunch: false });
   });
 
+  test('a fresh account gets the OpenSearch service-linked role before the VPC domain', () => {
+    const d = s().templates.Data;
+    const slr = Object.entries(d.findResources('Custom::AWS')).find(([id]) => id.startsWith('OpenSearchServiceLinkedRole'));
+    expect(slr).toBeDefined();
+    expect(JSON.stringify((slr![1] as any).Properties.Create)).toMatch(/createServiceLinkedRole.*opensearchservice\.amazonaws\.com.*InvalidInput/);
+    d.hasResource('AWS::OpenSearchService::Domain', { DependsOn: Match.arrayWith([slr![0]]) });
+  });
+
   test('stores are encrypted at rest and in transit', () => {
     const d = s().templates.Data;
     d.hasResourceProperties('AWS::RDS::DBInstance', { StorageEncrypted: true });
