@@ -104,8 +104,9 @@ describe('engines runner', () => {
     // A throw-away set of engines (own state folder, shifted ports) whose Redis port is already taken.
     const state = mkdtempSync(path.join(tmpdir(), 'engines-it-state-'));
     const offset = 3000 + (process.pid % 1000);
+    const port = PORTS.redis - Number(process.env.ENGINES_PORT_OFFSET ?? 0) + offset; // the child's Redis port
     const squatter = createServer((sock) => sock.destroy());
-    await new Promise<void>((resolve) => squatter.listen(PORTS.redis + offset, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
     try {
       const r = await runTs(path.join(__dirname, 'fixtures', 'start-child.ts'), ['redis'], { ...managedEnv(), ENGINES_STATE_DIR: state, ENGINES_PORT_OFFSET: String(offset) });
       expect(r.code).toBe(1);
@@ -113,6 +114,15 @@ describe('engines runner', () => {
       expect(r.out).toContain(`Read its log: ${path.join(state, 'redis', 'redis.log')}`);
       expect(r.out).toMatch(/\| .*(Address already in use|Could not create server TCP listening socket)/);
     } finally {
+      // Should the child have started one after all, stop it (its pid file is in the throw-away state folder).
+      const pidPath = path.join(state, 'redis', 'redis.pid');
+      if (existsSync(pidPath)) {
+        try {
+          process.kill(Number(readFileSync(pidPath, 'utf8').trim()), 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
+      }
       await new Promise((resolve) => squatter.close(resolve));
       rmSync(state, { recursive: true, force: true });
     }
