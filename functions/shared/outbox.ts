@@ -52,33 +52,81 @@ function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 export const PUBLISH_TIMEOUT_MS = Number(process.env.OUTBOX_PUBLISH_TIMEOUT_MS ?? 3000);
 
+/**
+ * Group sending: while one request to the broker (or the bus) is in flight, new messages wait and
+ * go together in the next request (like a producer's linger, without a fixed delay). No delay when
+ * idle; under load one round trip carries many callers' messages. A failed request fails every
+ * caller in it (their rows stay unpublished for the relay).
+ */
+class GroupSender<T> {
+  private queue: Array<{ items: T[]; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private running = false;
+  constructor(
+    private readonly flush: (items: T[]) => Promise<void>,
+    private readonly maxItems: number,
+  ) {}
+  submit(items: T[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ items, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.queue.length > 0) {
+      const group: typeof this.queue = [];
+      let n = 0;
+      while (this.queue.length > 0 && (group.length === 0 || n + this.queue[0]!.items.length <= this.maxItems)) {
+        const next = this.queue.shift()!;
+        n += next.items.length;
+        group.push(next);
+      }
+      try {
+        await this.flush(group.flatMap((g) => g.items));
+        for (const g of group) g.resolve();
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }
+    this.running = false;
+  }
+}
+
+type KafkaItem = { topic: string; key: string; value: string; headers: Record<string, string> };
+const kafkaSender = new GroupSender<KafkaItem>(async (items) => {
+  const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
+  for (const i of items) {
+    const list = byTopic.get(i.topic) ?? [];
+    list.push({ key: i.key, value: i.value, headers: i.headers });
+    byTopic.set(i.topic, list);
+  }
+  const producer = await timeout(getProducer(), PUBLISH_TIMEOUT_MS, 'Kafka connect');
+  await timeout(producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }), PUBLISH_TIMEOUT_MS, 'Kafka send');
+}, 1000);
+
+type BusItem = { bus: string; event: Envelope };
+const busSender = new GroupSender<BusItem>(async (items) => {
+  eventBridge ??= new EventBridgeClient({});
+  const client = eventBridge;
+  const chunks: BusItem[][] = [];
+  for (let i = 0; i < items.length; i += 10) chunks.push(items.slice(i, i + 10));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      const out = await client.send(
+        new PutEventsCommand({ Entries: chunk.map((r) => ({ EventBusName: r.bus, Source: r.event.source, DetailType: r.event.type, Detail: JSON.stringify(r.event), Time: new Date(r.event.time) })) }),
+      );
+      if (out.FailedEntryCount) throw new Error(`EventBridge rejected ${out.FailedEntryCount} event(s): ${out.Entries?.find((e) => e.ErrorCode)?.ErrorMessage ?? ''}`);
+    }),
+  );
+}, 100);
+
 /** Sends rows to Kafka and (when a bus is configured) EventBridge. Throws when either fails. */
 export async function send(rows: readonly OutboxMessage[], opts: { readonly eventBusName?: string } = {}): Promise<void> {
   if (rows.length === 0) return;
-  const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
-  for (const r of rows) {
-    const list = byTopic.get(r.topic) ?? [];
-    list.push({ key: r.key, value: JSON.stringify(r.event), headers: { 'event-type': r.event.type, 'event-id': r.event.id } });
-    byTopic.set(r.topic, list);
-  }
-  const producer = await timeout(getProducer(), PUBLISH_TIMEOUT_MS, 'Kafka connect');
-  await timeout(
-    producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }),
-    PUBLISH_TIMEOUT_MS,
-    'Kafka send',
-  );
+  await kafkaSender.submit(rows.map((r) => ({ topic: r.topic, key: r.key, value: JSON.stringify(r.event), headers: { 'event-type': r.event.type, 'event-id': r.event.id } })));
   const bus = eventBusName(opts.eventBusName);
   if (!bus) return;
-  eventBridge ??= new EventBridgeClient({});
-  for (let i = 0; i < rows.length; i += 10) {
-    const chunk = rows.slice(i, i + 10);
-    const out = await eventBridge.send(
-      new PutEventsCommand({
-        Entries: chunk.map((r) => ({ EventBusName: bus, Source: r.event.source, DetailType: r.event.type, Detail: JSON.stringify(r.event), Time: new Date(r.event.time) })),
-      }),
-    );
-    if (out.FailedEntryCount) throw new Error(`EventBridge rejected ${out.FailedEntryCount} event(s): ${out.Entries?.find((e) => e.ErrorCode)?.ErrorMessage ?? ''}`);
-  }
+  await timeout(busSender.submit(rows.map((r) => ({ bus, event: r.event }))), PUBLISH_TIMEOUT_MS, 'EventBridge PutEvents');
 }
 
 async function markPublished(ids: readonly string[]): Promise<void> {

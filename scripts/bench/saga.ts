@@ -1,0 +1,251 @@
+/**
+ * `npm run bench:saga`: N orders through the whole saga on the engines (HTTP gateway with JWT
+ * authorizer -> PostgreSQL order + outbox -> Kafka order-created -> SagaStarter (MSK event) ->
+ * the real statemachines/order-saga.asl.json -> inventory / payment / order tasks -> events on
+ * Kafka and the EventBridge bus), and in the same run a pgbench-style single-row INSERT rate on the
+ * same PostgreSQL, so the saga figures read as a ratio of what the database does alone.
+ *
+ * Phases:
+ *  1. pg_tps: BENCH_PG_CLIENTS connections INSERT one row per transaction for BENCH_PG_SECONDS.
+ *  2. throughput: BENCH_BURST_ORDERS orders posted closed-loop by BENCH_CONCURRENCY clients;
+ *     orders_per_s = orders / (first POST -> last terminal event); CPU ms per order of this process.
+ *  3. latency: BENCH_ORDERS orders posted open-loop at BENCH_RATE orders/s; latency = from the POST
+ *     to the order's terminal event (OrderCompleted / OrderFailed on the bus): p50_ms, p99_ms.
+ *     Then the same at half the measured capacity (half_capacity_*), a load the machine sustains.
+ * Stock is ~95% of the orders per SKU, so some orders are cancelled (out of stock) at the end of
+ * each phase; `oversold` counts units confirmed beyond the initial stock (must be 0).
+ *
+ * Last line of stdout: one JSON object {orders, confirmed, cancelled, oversold, p50_ms, p99_ms,
+ * orders_per_s, pg_tps, ...}; also written to bench-results/saga.json.
+ */
+import '../../local/polyfills';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Client, Pool } from 'pg';
+
+const N = Number(process.env.BENCH_ORDERS ?? 1000);
+const RATE = Number(process.env.BENCH_RATE ?? 100);
+const BURST = Number(process.env.BENCH_BURST_ORDERS ?? 1000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const PG_CLIENTS = Number(process.env.BENCH_PG_CLIENTS ?? 8);
+const PG_SECONDS = Number(process.env.BENCH_PG_SECONDS ?? 5);
+const SKUS = Number(process.env.BENCH_SKUS ?? 10);
+const say = (m: string) => process.stderr.write(`bench:saga: ${m}\n`);
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+async function pgTps(pgUrl: string): Promise<number> {
+  const admin = new Client({ connectionString: pgUrl });
+  await admin.connect();
+  await admin.query('DROP TABLE IF EXISTS bench_pg_tps; CREATE UNLOGGED TABLE IF NOT EXISTS bench_pg_tps_dummy (x int); DROP TABLE bench_pg_tps_dummy; CREATE TABLE bench_pg_tps (id bigserial PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL DEFAULT now())');
+  const clients = await Promise.all(Array.from({ length: PG_CLIENTS }, async () => {
+    const c = new Client({ connectionString: pgUrl });
+    await c.connect();
+    return c;
+  }));
+  let n = 0;
+  const until = Date.now() + PG_SECONDS * 1000;
+  const t0 = Date.now();
+  await Promise.all(clients.map(async (c) => {
+    while (Date.now() < until) {
+      await c.query('INSERT INTO bench_pg_tps (v) VALUES ($1)', [randomUUID()]);
+      n++;
+    }
+  }));
+  const tps = n / ((Date.now() - t0) / 1000);
+  await Promise.all(clients.map((c) => c.end()));
+  await admin.query('DROP TABLE bench_pg_tps');
+  await admin.end();
+  return tps;
+}
+
+async function main(): Promise<void> {
+  const { ensureEngines } = await import('../../local/engines');
+  const eps = await ensureEngines({ only: ['postgres', 'kafka'], log: say });
+  process.env.PG_URL ??= eps.pgUrl;
+  process.env.KAFKA_BROKERS ??= eps.kafkaBrokers.join(',');
+  const { runMigrations } = await import('../../functions/platform/migrations');
+  await runMigrations({ databaseUrl: eps.pgUrl });
+
+  say(`pg_tps: ${PG_CLIENTS} clients x ${PG_SECONDS} s single-row INSERTs`);
+  const pg_tps = await pgTps(eps.pgUrl);
+  say(`pg_tps = ${pg_tps.toFixed(0)}`);
+
+  const { startPlatform, kafkaClient } = await import('../../local/runtime');
+  const { signToken } = await import('../../functions/shared/auth');
+  const run = `${Date.now().toString(36)}`;
+  const groupSuffix = `-bench-${run}`;
+  // The bench's consumer group starts at the end of order-created: it runs only its own orders.
+  const kadmin = kafkaClient(eps.kafkaBrokers, `bench-admin-${run}`).admin();
+  await kadmin.connect();
+  const offsets = await kadmin.fetchTopicOffsets('order-created').catch(() => []);
+  if (offsets.length) await kadmin.setOffsets({ groupId: `saga-starter${groupSuffix}`, topic: 'order-created', partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+  await kadmin.disconnect();
+
+  const p = await startPlatform({
+    port: 0,
+    awsPort: 0,
+    executionStore: 'memory',
+    components: ['gateway', 'consumers', 'sfn', 'aws-endpoint', 'schedules'],
+    scheduleIntervalMs: 2000,
+    consumer: { groupIdSuffix: groupSuffix, fromBeginning: false },
+  });
+  const db = new Pool({ connectionString: eps.pgUrl, max: 4 });
+
+  const terminal = new Map<string, { at: number; type: string }>();
+  const waiters = new Map<string, () => void>();
+  p.bus.subscribe((e) => {
+    if (e['detail-type'] !== 'OrderCompleted' && e['detail-type'] !== 'OrderFailed') return;
+    const id = (e.detail as { orderId?: string }).orderId;
+    if (!id || terminal.has(id)) return;
+    terminal.set(id, { at: performance.now(), type: e['detail-type'] });
+    waiters.get(id)?.();
+  });
+  const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => signToken({ userId: `bench-${run}-${i}`, roles: ['customer'] })));
+
+  async function seed(phase: string, orders: number): Promise<string[]> {
+    const skus = Array.from({ length: SKUS }, (_, i) => `BENCH-${run}-${phase}-${i}`);
+    const stock = Math.floor((orders * 0.95) / SKUS);
+    await db.query('INSERT INTO inventory (sku, price_cents, stock) SELECT s, 1999, $2 FROM unnest($1::text[]) s', [skus, stock]);
+    return skus;
+  }
+
+  const postLatency: number[] = [];
+  let failedPosts = 0;
+  async function placeOne(i: number, skus: string[]): Promise<{ orderId: string; t0: number } | undefined> {
+    const t0 = performance.now();
+    const res = await fetch(`${p.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}`, 'idempotency-key': `${run}-${i}-${randomUUID()}` },
+      body: JSON.stringify({ items: [{ sku: skus[i % skus.length], quantity: 1 }], paymentToken: '4242424242424242' }),
+    });
+    const body = (await res.json()) as { orderId?: string };
+    postLatency.push(performance.now() - t0);
+    if (res.status !== 202 || !body.orderId) {
+      failedPosts++;
+      return undefined;
+    }
+    return { orderId: body.orderId, t0 };
+  }
+  const terminalOf = (orderId: string) =>
+    terminal.has(orderId) ? Promise.resolve() : new Promise<void>((r) => waiters.set(orderId, r));
+
+  async function check(skus: string[], ids: string[], initialPerSku: number) {
+    const st = await db.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM orders WHERE id = ANY($1::uuid[]) GROUP BY status', [ids]);
+    const by = Object.fromEntries(st.rows.map((r) => [r.status, Number(r.n)]));
+    const sold = await db.query<{ sku: string; stock: number; confirmed: string }>(
+      `SELECT i.sku, i.stock, (SELECT coalesce(sum(oi.quantity), 0) FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE oi.sku = i.sku AND o.status = 'CONFIRMED') AS confirmed
+       FROM inventory i WHERE i.sku = ANY($1::text[])`,
+      [skus],
+    );
+    const oversold = sold.rows.reduce((n, r) => n + Math.max(0, Number(r.confirmed) - initialPerSku) + Math.max(0, -r.stock), 0);
+    return { confirmed: by['CONFIRMED'] ?? 0, cancelled: by['CANCELLED'] ?? 0, pending: by['PENDING'] ?? 0, oversold };
+  }
+
+  // Warm-up: connections, producers, consumer fetch loop, JIT.
+  const warm = await seed('warm', 40);
+  const w = await Promise.all(Array.from({ length: 20 }, (_, i) => placeOne(i, warm)));
+  await Promise.all(w.filter(Boolean).map((x) => terminalOf(x!.orderId)));
+  postLatency.length = 0;
+
+  async function openLoop(tag: string, orders: number, rate: number, offset: number) {
+    say(`${tag}: ${orders} orders at ${rate} orders/s`);
+    const skus = await seed(tag, orders);
+    const placed: Array<{ orderId: string; t0: number }> = [];
+    const inflight: Array<Promise<void>> = [];
+    postLatency.length = 0;
+    const start = performance.now();
+    for (let i = 0; i < orders; i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      inflight.push(placeOne(offset + i, skus).then((x) => void (x && placed.push(x))));
+    }
+    await Promise.all(inflight);
+    await Promise.race([Promise.all(placed.map((x) => terminalOf(x.orderId))), new Promise((r) => setTimeout(r, 120_000))]);
+    const lat = placed.filter((x) => terminal.has(x.orderId)).map((x) => terminal.get(x.orderId)!.at - x.t0).sort((a, b) => a - b);
+    const post = [...postLatency].sort((a, b) => a - b);
+    const res = await check(skus, placed.map((x) => x.orderId), Math.floor((orders * 0.95) / SKUS));
+    say(`${tag}: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, POST p99 ${pct(post, 99).toFixed(1)} ms; ${JSON.stringify(res)}`);
+    return { placed, lat, post, res };
+  }
+
+  // Phase 2: closed loop, CONCURRENCY clients: capacity and CPU cost per order.
+  say(`throughput: ${BURST} orders by ${CONCURRENCY} concurrent clients`);
+  const skusB = await seed('burst', BURST);
+  const placedB: Array<{ orderId: string; t0: number }> = [];
+  let next = 0;
+  const cpu0 = process.cpuUsage();
+  const tB = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < BURST) {
+      const i = next++;
+      const x = await placeOne(i, skusB);
+      if (x) placedB.push(x);
+    }
+  }));
+  await Promise.race([Promise.all(placedB.map((x) => terminalOf(x.orderId))), new Promise((r) => setTimeout(r, 120_000))]);
+  const lastB = Math.max(...placedB.map((x) => terminal.get(x.orderId)?.at ?? performance.now()));
+  const wallB = (lastB - tB) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMsPerOrder = (cpu.user + cpu.system) / 1000 / Math.max(1, placedB.length);
+  const cpuShare = (cpu.user + cpu.system) / 1e6 / wallB;
+  const orders_per_s = placedB.length / wallB;
+  const latB = placedB.filter((x) => terminal.has(x.orderId)).map((x) => terminal.get(x.orderId)!.at - x.t0).sort((a, b) => a - b);
+  const resB = await check(skusB, placedB.map((x) => x.orderId), Math.floor((BURST * 0.95) / SKUS));
+  say(`throughput: ${orders_per_s.toFixed(1)} orders/s, ${cpuMsPerOrder.toFixed(1)} ms CPU per order (this process got ${(cpuShare * 100).toFixed(0)}% of a core), p99 ${pct(latB, 99).toFixed(1)} ms; ${JSON.stringify(resB)}`);
+
+  // Phase 3: open loop at the target rate (p50_ms / p99_ms), then at half the measured capacity.
+  const A = await openLoop('rate', N, RATE, BURST);
+  const sustainable = Math.max(1, Math.min(RATE, Math.floor(orders_per_s / 2)));
+  const S = await openLoop('half-capacity', Math.min(N, sustainable * 10), sustainable, BURST + N);
+
+  await p.stop();
+  await db.end();
+
+  const result = {
+    orders: A.placed.length + placedB.length + S.placed.length,
+    confirmed: A.res.confirmed + resB.confirmed + S.res.confirmed,
+    cancelled: A.res.cancelled + resB.cancelled + S.res.cancelled,
+    oversold: A.res.oversold + resB.oversold + S.res.oversold,
+    p50_ms: round(pct(A.lat, 50)),
+    p99_ms: round(pct(A.lat, 99)),
+    orders_per_s: round(orders_per_s),
+    pg_tps: round(pg_tps, 0),
+    rate_target: RATE,
+    post_p99_ms: round(pct(A.post, 99)),
+    half_capacity_rate: sustainable,
+    half_capacity_p50_ms: round(pct(S.lat, 50)),
+    half_capacity_p99_ms: round(pct(S.lat, 99)),
+    burst_p50_ms: round(pct(latB, 50)),
+    burst_p99_ms: round(pct(latB, 99)),
+    burst_concurrency: CONCURRENCY,
+    cpu_ms_per_order: round(cpuMsPerOrder),
+    cpu_share_of_one_core: round(cpuShare, 2),
+    load_avg_1m: round(loadavg()[0] ?? 0, 1),
+    not_terminal: A.res.pending + resB.pending + S.res.pending,
+    failed_posts: failedPosts,
+    orders_per_s_vs_pg_tps_over_6: round(orders_per_s / (pg_tps / 6), 3),
+    at: new Date().toISOString(),
+  };
+  const dir = join(__dirname, '../../bench-results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'saga.json'), JSON.stringify(result, null, 2) + '\n');
+  console.log(JSON.stringify(result));
+  if (result.oversold > 0 || result.not_terminal > 0) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:saga failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
