@@ -80,7 +80,7 @@ export const platformService: ServiceDef = {
       description: 'Runs the PostgreSQL migrations on deploy (same code as local start)',
       stores: ['postgres'],
       timeoutSeconds: 300,
-      implemented: false,
+      implemented: true,
     },
     {
       name: 'KafkaTopics',
