@@ -22,7 +22,10 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const METRICS_NAMESPACE = 'Shop';
 
-/** Modules never bundled: the AWS SDK v3 ships with the runtime; the rest are optional native/unused drivers. */
+/**
+ * Modules never bundled: the AWS SDK v3 ships with the runtime; the rest are optional native or
+ * unused drivers that are only `require`d when a feature we do not use is configured.
+ */
 const EXTERNAL_MODULES = [
   '@aws-sdk/*',
   'pg-native',
@@ -33,7 +36,6 @@ const EXTERNAL_MODULES = [
   'aws4',
   'mongodb-client-encryption',
   'gcp-metadata',
-  '@mongodb-js/saslprep',
 ];
 
 export interface ShopFunctionProps {
