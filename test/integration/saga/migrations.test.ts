@@ -1,0 +1,59 @@
+/** The schema migrations on the real PostgreSQL: the same code `npm start`, the tests and the CDK custom resource run. */
+process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { endpoints } from '../../../local/engines/endpoints';
+import { handler, migrationsDir, runMigrations } from '../../../functions/platform/migrations';
+import { closePool } from '../../../functions/shared/adapters/pg';
+import { closeDb, db, sku } from './helpers';
+
+jest.setTimeout(60000);
+beforeAll(() => {
+  process.env.PG_URL ??= endpoints().pgUrl;
+});
+afterAll(async () => {
+  await closePool();
+  await closeDb();
+});
+
+describe('migrations', () => {
+  it('are idempotent: a second run applies nothing', async () => {
+    await runMigrations();
+    expect(await runMigrations()).toEqual([]);
+    const applied = await db().query<{ name: string }>('SELECT name FROM pgmigrations ORDER BY run_on');
+    expect(applied.rows.map((r) => r.name)).toContain('1764000000000_order-saga-schema');
+  });
+
+  it('answers the custom resource Create and Update with a physical id, and keeps the data on Delete', async () => {
+    const base = { ServiceToken: 'x', ResponseURL: 'x', StackId: 's', RequestId: 'r', LogicalResourceId: 'Migrations', ResourceType: 'Custom::Migrations', ResourceProperties: { ServiceToken: 'x' } };
+    const created = await handler({ ...base, RequestType: 'Create' });
+    expect(created).toEqual({ PhysicalResourceId: 'shop-postgres-migrations', Data: { applied: '' } });
+    const updated = await handler({ ...base, RequestType: 'Update', PhysicalResourceId: 'shop-postgres-migrations', OldResourceProperties: { ServiceToken: 'x' } });
+    expect(updated.PhysicalResourceId).toBe('shop-postgres-migrations');
+    await handler({ ...base, RequestType: 'Delete', PhysicalResourceId: 'shop-postgres-migrations' });
+    expect((await db().query("SELECT to_regclass('public.orders') AS t")).rows[0].t).toBe('orders');
+  });
+
+  it('rejects negative stock at the database (CHECK stock >= 0)', async () => {
+    const s = sku('check');
+    await db().query('INSERT INTO inventory (sku, price_cents, stock) VALUES ($1, 1, 0) ON CONFLICT (sku) DO UPDATE SET stock = 0', [s]);
+    await expect(db().query('UPDATE inventory SET stock = stock - 1 WHERE sku = $1', [s])).rejects.toThrow(/inventory_stock_check/);
+  });
+
+  it('looks in the explicit folder, then MIGRATIONS_DIR, then next to the bundle or the repo', () => {
+    const explicit = mkdtempSync(join(tmpdir(), 'mig-'));
+    const fromEnv = mkdtempSync(join(tmpdir(), 'mig-env-'));
+    const saved = process.env.MIGRATIONS_DIR;
+    try {
+      process.env.MIGRATIONS_DIR = fromEnv;
+      expect(migrationsDir(explicit)).toBe(explicit);
+      expect(migrationsDir()).toBe(fromEnv);
+      delete process.env.MIGRATIONS_DIR;
+      expect(migrationsDir('/nope')).toBe(join(__dirname, '../../../migrations'));
+    } finally {
+      if (saved === undefined) delete process.env.MIGRATIONS_DIR;
+      else process.env.MIGRATIONS_DIR = saved;
+    }
+  });
+});
