@@ -33,7 +33,6 @@ const EXTERNAL_MODULES = [
   '@mongodb-js/zstd',
   'snappy',
   'socks',
-  'aws4',
   'mongodb-client-encryption',
   'gcp-metadata',
 ];
