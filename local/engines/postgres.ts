@@ -4,7 +4,7 @@
  * no Unix socket (paths can get too long in CI clones), scram-sha-256 for every connection.
  * Bootstrap superuser postgres/postgres; the app role shop/shop owns the database shop.
  */
-import { chownSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client, type ClientConfig } from 'pg';
 import { PORTS, type Endpoints } from './endpoints';
@@ -70,6 +70,7 @@ export const postgres: Engine = {
     const bin = binDir();
     if (!bin) throw new Error('PostgreSQL is not installed (run: npm run engines -- install)');
     const who = runAs();
+    rmSync(DATA, { recursive: true, force: true }); // a half-made data folder from an interrupted initdb
     ensureDir(DATA);
     const pw = path.join(stateDir('postgres'), 'initdb.pw');
     writeFileSync(pw, `${SUPER_PASSWORD}\n`, { mode: 0o644 });
