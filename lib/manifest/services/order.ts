@@ -69,7 +69,7 @@ export const orderService: ServiceDef = {
         },
       ],
       produces: ['order-created'],
-      stores: ['postgres', 'kafka-producer'],
+      stores: ['postgres', 'kafka-producer', 'eventbus'],
       implemented: true,
     },
     {
