@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { loadConfig } from '../../shared/config';
-import { ValidationError } from '../../shared/errors';
+import { NotFoundError, ValidationError } from '../../shared/errors';
 import { header, httpHandler, json, parseBody, parsePath, parseQuery, requireCaller } from '../../shared/http';
 import { count } from '../adapters/metrics';
 import { IdempotencyKeySchema, ListOrdersQuerySchema, OrderIdPathSchema, PlaceOrderBodySchema } from '../domain/schemas';
@@ -36,6 +36,6 @@ export const handler = httpHandler(async (event) => {
     case 'POST /orders/{id}/cancel':
       return json(200, await cancelByCustomer(caller, parsePath(event, OrderIdPathSchema).id));
     default:
-      return json(404, { error: { code: 'NOT_FOUND', message: `no route ${event.httpMethod} ${event.resource}` } });
+      throw new NotFoundError(`no route ${event.httpMethod} ${event.resource}`);
   }
 });

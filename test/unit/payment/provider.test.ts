@@ -25,7 +25,7 @@ describe('sandbox payment provider', () => {
     await expect(sandbox.authorize(req('tok_visa'))).rejects.toBeInstanceOf(PaymentDeclinedError);
   });
 
-  it('declines the capture of the capture-decline card after approving its authorization', async () => {
+  it('throws PaymentDeclinedError on the capture of the capture-decline card after approving its authorization', async () => {
     const a = await sandbox.authorize(req(SANDBOX_CARDS.captureDecline));
     await expect(sandbox.capture({ idempotencyKey: 'o1:payment.capture', authorizationId: a.authorizationId, amountCents: 1000 })).rejects.toMatchObject({ name: 'PaymentDeclinedError' });
   });
