@@ -129,9 +129,13 @@ export async function send(rows: readonly OutboxMessage[], opts: { readonly even
   await timeout(busSender.submit(rows.map((r) => ({ bus, event: r.event }))), PUBLISH_TIMEOUT_MS, 'EventBridge PutEvents');
 }
 
+/** Marks rows published; concurrent callers' ids go in one UPDATE (grouped like the sends). */
+const publishedMarker = new GroupSender<string>(async (ids) => {
+  await (await getPool()).query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids]);
+}, 5000);
 async function markPublished(ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await (await getPool()).query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids]);
+  await publishedMarker.submit([...ids]);
 }
 
 async function markFailed(ids: readonly string[], error: unknown): Promise<void> {

@@ -32,6 +32,20 @@ export async function setStatus(tx: PoolClient, orderId: string, status: Payment
   ]);
 }
 
+/** The payment of an order and the steps recorded for it, in one read (no lock: the fast path before a provider call). */
+export async function paymentAndSteps(orderId: string): Promise<{ payment: PaymentRecord | undefined; steps: Map<string, unknown> }> {
+  const r = await (await getPool()).query<Partial<Row> & { steps: Array<{ step: string; result: unknown }> | null }>(
+    `SELECT p.*, (SELECT json_agg(json_build_object('step', m.step, 'result', m.result)) FROM processed_messages m WHERE m.order_id = $1::text) AS steps
+     FROM (SELECT 1) AS one LEFT JOIN payments p ON p.order_id = $1::uuid`,
+    [orderId],
+  );
+  const row = r.rows[0];
+  return {
+    payment: row?.order_id ? toRecord(row as Row) : undefined,
+    steps: new Map((row?.steps ?? []).map((x) => [x.step, x.result])),
+  };
+}
+
 /** Recorded steps of an order, read without a lock (the replay fast path before a provider call). */
 export async function doneSteps(orderId: string): Promise<Map<string, unknown>> {
   const r = await (await getPool()).query<{ step: string; result: unknown }>('SELECT step, result FROM processed_messages WHERE order_id = $1', [orderId]);

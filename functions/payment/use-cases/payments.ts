@@ -1,7 +1,7 @@
 import { TransientError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { doneSteps, findPayment, insertAuthorization, setStatus } from '../adapters/pg-payments';
+import { findPayment, insertAuthorization, paymentAndSteps, setStatus } from '../adapters/pg-payments';
 import { PaymentCompensatedError, PaymentNotAuthorizedError } from '../domain/errors';
 import type { PaymentProvider } from '../domain/provider';
 import { PAYMENT_EVENT_SOURCE, PAYMENT_TOPIC, type AuthorizeInputT } from '../domain/schemas';
@@ -23,33 +23,29 @@ export interface PaymentDeps {
 const paymentEvent = (type: string, orderId: string, data: unknown) => ({ topic: PAYMENT_TOPIC, key: orderId, event: envelope({ type, source: PAYMENT_EVENT_SOURCE, orderId, data }) });
 
 export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeInputT, 'action'>): Promise<{ authorizationId: string }> {
-  const done = await doneSteps(input.orderId);
-  if (done.has(AUTHORIZE_STEP)) return done.get(AUTHORIZE_STEP) as { authorizationId: string };
-  if (done.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
+  // No read before the provider call: it is idempotent on the key, and a repeat of a recorded
+  // authorize returns the stored result from runStepOnce below.
   const { authorizationId } = await deps.provider.authorize({ idempotencyKey: key(input.orderId, AUTHORIZE_STEP), amountCents: input.amountCents, currency: input.currency, paymentToken: input.paymentToken });
-  let compensated = false;
-  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: AUTHORIZE_STEP }, async ({ tx, done: now, enqueue }) => {
-    if (now.has(REFUND_STEP)) {
-      compensated = true;
-      return { authorizationId, lateAfterCompensation: true };
-    }
-    await insertAuthorization(tx, { orderId: input.orderId, amountCents: input.amountCents, currency: input.currency, authorizationId });
-    enqueue(paymentEvent('PaymentAuthorized', input.orderId, { orderId: input.orderId, authorizationId, amountCents: input.amountCents, currency: input.currency }));
-    return { authorizationId };
-  });
-  if (compensated) {
-    // The saga already compensated this order: release the hold we just made and fail.
-    await deps.provider.void({ idempotencyKey: key(input.orderId, 'payment.void-late'), authorizationId, authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
-    throw new PaymentCompensatedError(input.orderId);
+  let result: { authorizationId: string };
+  try {
+    ({ result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: AUTHORIZE_STEP }, async ({ tx, done: now, enqueue }) => {
+      if (now.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
+      await insertAuthorization(tx, { orderId: input.orderId, amountCents: input.amountCents, currency: input.currency, authorizationId });
+      enqueue(paymentEvent('PaymentAuthorized', input.orderId, { orderId: input.orderId, authorizationId, amountCents: input.amountCents, currency: input.currency }));
+      return { authorizationId };
+    }));
+  } catch (err) {
+    // The saga already compensated this order (a late duplicate): release the hold just made, then fail.
+    if (err instanceof PaymentCompensatedError) await deps.provider.void({ idempotencyKey: key(input.orderId, 'payment.void-late'), authorizationId, authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
+    throw err;
   }
   return { authorizationId: result.authorizationId };
 }
 
 export async function capturePayment(deps: PaymentDeps, input: { orderId: string }): Promise<{ captureId: string }> {
-  const done = await doneSteps(input.orderId);
+  const { payment, steps: done } = await paymentAndSteps(input.orderId);
   if (done.has(CAPTURE_STEP)) return done.get(CAPTURE_STEP) as { captureId: string };
   if (done.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
-  const payment = await findPayment(input.orderId);
   if (!payment) throw new PaymentNotAuthorizedError(input.orderId);
   const { captureId } = await deps.provider.capture({ idempotencyKey: key(input.orderId, CAPTURE_STEP), authorizationId: payment.authorizationId, amountCents: payment.amountCents });
   const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: CAPTURE_STEP }, async ({ tx, done: now, enqueue }) => {
@@ -69,9 +65,8 @@ export type RefundOutcome = { status: 'REFUNDED'; refundId: string } | { status:
  * authorize key. Idempotent on (order id, refund).
  */
 export async function refundPayment(deps: PaymentDeps, input: { orderId: string }): Promise<RefundOutcome> {
-  const done = await doneSteps(input.orderId);
+  const { payment: before, steps: done } = await paymentAndSteps(input.orderId);
   if (done.has(REFUND_STEP)) return done.get(REFUND_STEP) as RefundOutcome;
-  const before = await findPayment(input.orderId);
   let outcome: RefundOutcome;
   if (!before) {
     const v = await deps.provider.void({ idempotencyKey: key(input.orderId, REFUND_STEP), authorizeKey: key(input.orderId, AUTHORIZE_STEP) });

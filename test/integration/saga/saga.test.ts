@@ -12,6 +12,7 @@ process.env.SANDBOX_TIMEOUT_CARD_DELAY_MS = '3000';
 process.env.POWERTOOLS_LOG_LEVEL = process.env.LOGLEVEL ?? 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
+import { randomUUID } from 'node:crypto';
 import { kafkaClient, startPlatform, type Platform } from '../../../local/runtime';
 import { endpoints } from '../../../local/engines/endpoints';
 import {
@@ -259,6 +260,20 @@ describe('order saga on the engines', () => {
       expect((await sagaOf(p, orderId)).status).toBe('SUCCEEDED');
       expect((await orderRow(orderId)).status).toBe('CONFIRMED');
     }
+  });
+
+  it('rejects a late reserve or authorize that arrives after its compensation (nothing taken, nothing held)', async () => {
+    const s = await seedSku('late', 3);
+    const lateOrder = randomUUID();
+    expect(await p.handlers.invoke('InventoryTasks', { action: 'release', orderId: lateOrder })).toEqual({ released: false, lines: [] });
+    await expect(p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId: lateOrder, items: [{ sku: s, quantity: 1 }] })).rejects.toMatchObject({ name: 'ReservationCompensatedError' });
+    expect(await stockOf(s)).toBe(3);
+    expect(await reservationsOf(lateOrder)).toEqual([]);
+
+    expect(await p.handlers.invoke('PaymentTasks', { action: 'refund', orderId: lateOrder })).toMatchObject({ status: 'NOTHING_TO_REFUND' });
+    await expect(p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId: lateOrder, amountCents: 100, currency: 'EUR', paymentToken: CARDS.approve })).rejects.toMatchObject({ name: 'PaymentCompensatedError' });
+    expect(await paymentOf(lateOrder)).toBeUndefined();
+    expect(await stepsOf(lateOrder)).toEqual(['inventory.release', 'payment.refund']);
   });
 
   it("lists the caller's orders newest first with a cursor, and only theirs", async () => {
