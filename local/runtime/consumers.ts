@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import { allHandlers, type PlatformManifest } from '../../lib/manifest';
 import type { HandlerRegistry } from './handlers';
 import { log } from './log';
@@ -68,12 +68,12 @@ export async function createTopics(manifest: PlatformManifest, brokers: readonly
     const wanted = [
       ...manifest.topics.map((t) => ({ name: t.name, partitions: t.partitions, retentionHours: t.retentionHours ?? 168 })),
       ...extra.map((name) => ({ name, partitions: 1, retentionHours: 168 })),
-    ].filter((t) => !existing.has(t.name));
-    if (wanted.length === 0) return [];
-    try {
+    ];
+    const missing = wanted.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) try {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: wanted.map((t) => ({
+        topics: missing.map((t) => ({
           topic: t.name,
           numPartitions: t.partitions,
           replicationFactor: 1,
@@ -85,13 +85,30 @@ export async function createTopics(manifest: PlatformManifest, brokers: readonly
       const errors = (err as { errors?: Array<{ type?: string }> }).errors;
       if (!errors || errors.some((e) => e.type !== 'TOPIC_ALREADY_EXISTS')) throw err;
     }
-    return wanted.map((t) => t.name);
+    // A topic another process is still creating exists before its partitions have leaders; until
+    // then metadata and offset requests fail with UNKNOWN_TOPIC_OR_PARTITION. Wait for the leaders.
+    await waitForLeaders(admin, wanted.map((t) => t.name));
+    return missing.map((t) => t.name);
   } finally {
     await admin.disconnect();
   }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const md = await admin.fetchTopicMetadata({ topics: [...topics] });
+      if (md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`kafka: topics ${topics.join(', ')} have no partition leaders after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
 
 const TRANSIENT_NAMES = new Set([
   'TransientError',

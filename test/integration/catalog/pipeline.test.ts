@@ -6,6 +6,7 @@ import { handler as projector } from '../../../functions/catalog/handlers/projec
 import { relayOnce } from '../../../functions/catalog/usecases/relay';
 import { config, eventStore, publisher } from '../../../functions/catalog/wiring';
 import { buildMskEvent } from '../../../local/runtime/msk-event';
+import { createTopics } from '../../../local/runtime/consumers';
 import { manifest } from '../../../lib/manifest';
 import { RUN_ID } from './env';
 import { call, cleanup, createProduct, eventually } from './helpers';
@@ -19,11 +20,8 @@ const projected: string[] = [];
 
 beforeAll(async () => {
   const kafka = getKafka();
-  const admin = kafka.admin();
-  await admin.connect();
   const topic = manifest.topics.find((t) => t.name === config.CATALOG_TOPIC)!;
-  if (!(await admin.listTopics()).includes(topic.name)) await admin.createTopics({ topics: [{ topic: topic.name, numPartitions: topic.partitions }] });
-  await admin.disconnect();
+  await createTopics(manifest, process.env.KAFKA_BROKERS!.split(','));
   consumer = kafka.consumer({ groupId: `catalog-projector-it-${RUN_ID}`, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   await consumer.connect();
   await consumer.subscribe({ topic: topic.name, fromBeginning: false });

@@ -1,6 +1,8 @@
 import './env';
 import { getKafka } from '../../../functions/shared/adapters/kafka';
 import { getRedis } from '../../../functions/shared/adapters/redis';
+import { createTopics } from '../../../local/runtime/consumers';
+import { manifest } from '../../../lib/manifest';
 import { handler as projector } from '../../../functions/catalog/handlers/projector';
 import { catalogMetricTotals, resetCatalogMetricTotals } from '../../../functions/catalog/metrics';
 import { catalogCache, config } from '../../../functions/catalog/wiring';
@@ -89,7 +91,7 @@ describe('catalog projector (OpenSearch, Redis)', () => {
     const { productId } = await createProduct({ name: 'Poison neighbour', category: 'home', price: 1 });
     const admin = getKafka().admin();
     await admin.connect();
-    if (!(await admin.listTopics()).includes('dead-letter')) await admin.createTopics({ topics: [{ topic: 'dead-letter', numPartitions: 3 }] });
+    await createTopics(manifest, process.env.KAFKA_BROKERS!.split(','));
     const before = (await admin.fetchTopicOffsets('dead-letter')).reduce((n, p) => n + Number(p.high), 0);
     const out = await projector(mskEvent(await eventsOf(productId), [{ value: Buffer.from('{"not":"an event"}').toString('base64') }, { value: null }]));
     expect(out).toMatchObject({ received: 1, applied: 1 });

@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { endpoints } from '../../../local/engines/endpoints';
-import { kafkaClient, type HistoryEvent, type Platform, type PlatformOptions } from '../../../local/runtime';
+import { createTopics, kafkaClient, type HistoryEvent, type Platform, type PlatformOptions } from '../../../local/runtime';
 import { signToken } from '../../../functions/shared/auth';
 import { runMigrations } from '../../../functions/platform/migrations';
+import { manifest } from '../../../lib/manifest';
 
 export const CARDS = {
   approve: '4242424242424242',
@@ -50,6 +51,8 @@ export async function stockOf(s: string): Promise<number> {
 
 /** Puts the consumer group's committed offsets at the end of the topics: the test sees only what it produces. */
 export async function positionGroupAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
+  // On a fresh broker the topics may not exist yet (or be half-created by a parallel test file).
+  await createTopics(manifest, endpoints().kafkaBrokers);
   const admin = kafkaClient(endpoints().kafkaBrokers, `saga-it-admin-${RUN}`).admin();
   await admin.connect();
   try {
