@@ -3,9 +3,9 @@
  *  - unit:        pure logic, no engines, no CDK synth
  *  - cdk:         synthesizes the stacks with aws-cdk-lib/assertions and cdk-nag
  *  - integration: real engines (started or reused by the global setup)
- * ts-jest runs with isolatedModules (type-checking is `npm run typecheck`).
+ * ts-jest transpiles only (tsconfig isolatedModules); type-checking is `npm run typecheck`.
  */
-const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
+const tsJest = ['ts-jest', { diagnostics: false }];
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.tsx?$': tsJest },

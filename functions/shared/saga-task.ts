@@ -50,7 +50,7 @@ export function taskHandler(service: string, actions: TaskActions): (event: unkn
       const err = !(caught instanceof DomainError) && isTransientInfraError(caught) ? new TransientError(`${service}.${head.data.action}: ${(caught as Error).message}`) : caught;
       const name = sagaErrorName(err);
       if (name && err instanceof Error) err.name = name;
-      logger.info(`${service}.${head.data.action} failed`, { error: (err as Error).name, message: (err as Error).message });
+      logger.info(`${service}.${head.data.action} failed`, { error: (err as Error).name, errorMessage: (err as Error).message });
       throw err;
     }
   };
