@@ -23,6 +23,7 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   const pg_tps = await pgTps(eps.pgUrl);
   say(`pg_tps = ${pg_tps.toFixed(0)}`);
 
-  const { startPlatform, kafkaClient } = await import('../../local/runtime');
+  const { kafkaClient } = await import('../../local/runtime');
   const { signToken } = await import('../../functions/shared/auth');
   const run = `${Date.now().toString(36)}`;
   const groupSuffix = `-bench-${run}`;
@@ -92,14 +93,11 @@ async function main(): Promise<void> {
   if (offsets.length) await kadmin.setOffsets({ groupId: `saga-starter${groupSuffix}`, topic: 'order-created', partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
   await kadmin.disconnect();
 
-  const p = await startPlatform({
-    port: 0,
-    awsPort: 0,
-    executionStore: 'memory',
-    components: ['gateway', 'consumers', 'sfn', 'aws-endpoint', 'schedules'],
-    scheduleIntervalMs: 2000,
-    consumer: { groupIdSuffix: groupSuffix, fromBeginning: false },
-  });
+  // The platform runs in its own process (the load generator must not share its event loop).
+  const { DEV_JWT_SECRET } = await import('../../local/runtime/env');
+  if (!process.env.JWT_SECRET && !process.env.JWT_SECRET_ARN) process.env.JWT_SECRET = DEV_JWT_SECRET;
+  const server = await startServer(groupSuffix);
+  process.on('exit', () => server.kill());
   const db = new Pool({ connectionString: eps.pgUrl, max: 4 });
 
   // Terminal = the order's CONFIRMED/CANCELLED commit (orders.updated_at), read by a poller: it does
@@ -147,7 +145,7 @@ async function main(): Promise<void> {
   let failedPosts = 0;
   async function placeOne(i: number, skus: string[]): Promise<{ orderId: string; t0: number } | undefined> {
     const t0 = Date.now();
-    const res = await fetch(`${p.url}/orders`, {
+    const res = await fetch(`${server.url}/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}`, 'idempotency-key': `${run}-${i}-${randomUUID()}` },
       body: JSON.stringify({ items: [{ sku: skus[i % skus.length], quantity: 1 }], paymentToken: '4242424242424242' }),
@@ -209,7 +207,7 @@ async function main(): Promise<void> {
   const skusB = await seed('burst', BURST);
   const placedB: Array<{ orderId: string; t0: number }> = [];
   let next = 0;
-  const cpu0 = process.cpuUsage();
+  const cpu0 = await server.cpu();
   const tB = Date.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < BURST) {
@@ -221,13 +219,14 @@ async function main(): Promise<void> {
   await Promise.race([Promise.all(placedB.map((x) => terminalOf(x.orderId))), new Promise((r) => setTimeout(r, 120_000))]);
   const lastB = Math.max(...placedB.map((x) => terminal.get(x.orderId)?.at ?? Date.now()));
   const wallB = (lastB - tB) / 1000;
-  const cpu = process.cpuUsage(cpu0);
+  const cpu1 = await server.cpu();
+  const cpu = { user: cpu1.user - cpu0.user, system: cpu1.system - cpu0.system };
   const cpuMsPerOrder = (cpu.user + cpu.system) / 1000 / Math.max(1, placedB.length);
   const cpuShare = (cpu.user + cpu.system) / 1e6 / wallB;
   const orders_per_s = placedB.length / wallB;
   const latB = placedB.filter((x) => terminal.has(x.orderId)).map((x) => terminal.get(x.orderId)!.at - x.t0).sort((a, b) => a - b);
   const resB = await check(skusB, placedB.map((x) => x.orderId), Math.floor((BURST * 0.95) / SKUS));
-  say(`throughput: ${orders_per_s.toFixed(1)} orders/s, ${cpuMsPerOrder.toFixed(1)} ms CPU per order (this process got ${(cpuShare * 100).toFixed(0)}% of a core), p99 ${pct(latB, 99).toFixed(1)} ms; ${JSON.stringify(resB)}`);
+  say(`throughput: ${orders_per_s.toFixed(1)} orders/s, ${cpuMsPerOrder.toFixed(1)} ms CPU per order (the platform process got ${(cpuShare * 100).toFixed(0)}% of a core), p99 ${pct(latB, 99).toFixed(1)} ms; ${JSON.stringify(resB)}`);
 
   // Phase 3: open loop at the target rate (p50_ms / p99_ms), then at half the measured capacity.
   const A = await openLoop('rate', N, RATE, BURST);
@@ -236,7 +235,7 @@ async function main(): Promise<void> {
 
   polling = false;
   await poller;
-  await p.stop();
+  await server.stop();
   await db.end();
 
   const result = {
@@ -271,7 +270,62 @@ async function main(): Promise<void> {
   if (result.oversold > 0 || result.not_terminal > 0) process.exitCode = 1;
 }
 
-main().catch((err) => {
+/** Child process: the local platform (gateway, consumers, Step Functions runner, handlers). */
+async function serve(): Promise<void> {
+  const { startPlatform } = await import('../../local/runtime');
+  const p = await startPlatform({
+    port: 0,
+    awsPort: 0,
+    executionStore: 'memory',
+    components: ['gateway', 'consumers', 'sfn', 'aws-endpoint', 'schedules'],
+    scheduleIntervalMs: 2000,
+    consumer: { groupIdSuffix: process.env.BENCH_GROUP_SUFFIX ?? '', fromBeginning: false },
+  });
+  process.on('message', (m: { op: string }) => {
+    if (m.op === 'cpu') process.send!({ op: 'cpu', cpu: process.cpuUsage() });
+    if (m.op === 'stop') void p.stop().then(() => process.exit(0));
+  });
+  process.on('disconnect', () => process.exit(1)); // the driver is gone
+  process.send!({ op: 'ready', url: p.url });
+}
+
+async function startServer(groupSuffix: string): Promise<{ url: string; cpu(): Promise<NodeJS.CpuUsage>; stop(): Promise<void>; kill(): void }> {
+  const child = fork(__filename, ['--serve'], { execArgv: process.execArgv, env: { ...process.env, BENCH_GROUP_SUFFIX: groupSuffix }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = (op: string) =>
+    new Promise<any>((resolve, reject) => {
+      const onMsg = (m: { op: string }) => {
+        if (m.op !== op) return;
+        child.off('message', onMsg);
+        resolve(m);
+      };
+      child.on('message', onMsg);
+      child.once('exit', (code) => reject(new Error(`platform process exited (${code})`)));
+    });
+  const ready = await next('ready');
+  return {
+    url: ready.url as string,
+    async cpu() {
+      const r = next('cpu');
+      child.send({ op: 'cpu' });
+      return (await r).cpu as NodeJS.CpuUsage;
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ op: 'stop' });
+      await exited;
+    },
+    kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+if (process.argv.includes('--serve')) {
+  serve().catch((err) => {
+    process.stderr.write(`bench:saga platform failed: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  });
+} else main().catch((err) => {
   process.stderr.write(`bench:saga failed: ${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });
