@@ -90,6 +90,9 @@ export class ShopFunction extends nodejs.NodejsFunction {
       bundling: {
         forceDockerBundling: false,
         minify: true,
+        // Error class names are the contract with the ASL's Retry/Catch (Lambda reports errorType =
+        // error.name) and with the HTTP error mapper's logs: minification must not rename them.
+        keepNames: true,
         sourceMap: true,
         sourceMapMode: nodejs.SourceMapMode.INLINE,
         sourcesContent: false,

@@ -86,7 +86,8 @@ export async function createTopics(manifest: PlatformManifest, brokers: readonly
       if (!errors || errors.some((e) => e.type !== 'TOPIC_ALREADY_EXISTS')) throw err;
     }
     // A topic another process is still creating exists before its partitions have leaders; until
-    // then metadata and offset requests fail with UNKNOWN_TOPIC_OR_PARTITION. Wait for the leaders.
+    // then metadata and offset requests fail (UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_FOR_PARTITION).
+    // Wait until every partition's leader answers.
     await waitForLeaders(admin, wanted.map((t) => t.name));
     return missing.map((t) => t.name);
   } finally {
@@ -101,7 +102,12 @@ async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs
   for (;;) {
     try {
       const md = await admin.fetchTopicMetadata({ topics: [...topics] });
-      if (md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      if (md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) {
+        // Metadata can name a leader before that broker serves the partition (NOT_LEADER_FOR_PARTITION
+        // on a fresh KRaft broker): a ListOffsets on every topic proves the leaders answer.
+        for (const t of topics) await admin.fetchTopicOffsets(t);
+        return;
+      }
     } catch (err) {
       if (Date.now() > deadline) throw err;
     }

@@ -39,7 +39,7 @@ test('the migrations custom resource ships the migration files next to its bundl
   expect(readdirSync(dir).sort()).toEqual(readdirSync(repo).sort());
 });
 
-test('every bundle loads like on Lambda: only the AWS SDK v3 outside the bundle, the handler export is a function', () => {
+test('every bundle loads like on Lambda: only the AWS SDK v3 outside the bundle, the handler export is a function, task error names survive minification', () => {
   const { cpSync, mkdirSync, mkdtempSync, symlinkSync } = require('node:fs') as typeof import('node:fs');
   const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const { tmpdir } = require('node:os') as typeof import('node:os');
@@ -59,7 +59,11 @@ test('every bundle loads like on Lambda: only the AWS SDK v3 outside the bundle,
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(vars)) env[k] = typeof v === 'string' ? v : k.endsWith('_ARN') ? 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x' : 'store.internal.example';
     const exportName = r.Properties.Handler.split('.')[1]!;
-    const run = spawnSync(process.execPath, ['-e', `const m = require('./index.js'); if (typeof m[${JSON.stringify(exportName)}] !== 'function') { console.error('no export ${exportName}'); process.exit(3); }`], {
+    // Saga task bundles are also called with an unknown action: the error NAME must survive
+    // minification, because the ASL's Retry/Catch match on it (Lambda reports errorType = name).
+    const isTask = allHandlers().find((h) => h.name === name)?.kind === 'task';
+    const probe = isTask ? `m[${JSON.stringify(exportName)}]({ action: '__unknown__' }).then(() => console.log('NAME:none'), (e) => console.log('NAME:' + e.name));` : '';
+    const run = spawnSync(process.execPath, ['-e', `const m = require('./index.js'); if (typeof m[${JSON.stringify(exportName)}] !== 'function') { console.error('no export ${exportName}'); process.exit(3); } ${probe}`], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', NODE_PATH: sdkOnly, AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: name, ...env },
       encoding: 'utf8',
@@ -67,5 +71,6 @@ test('every bundle loads like on Lambda: only the AWS SDK v3 outside the bundle,
     });
     const firstError = `${run.stderr}`.split('\n').find((l) => /Error/.test(l)) ?? '';
     expect([name, run.status, firstError]).toEqual([name, 0, '']);
+    if (isTask) expect([name, /NAME:(\w+)/.exec(`${run.stdout}`)?.[1]]).toEqual([name, 'ValidationError']);
   }
 }, 120_000);
