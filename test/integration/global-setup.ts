@@ -6,15 +6,44 @@
  * that uses them ends. Engines that were already running (`npm run engines -- start`, `npm start`)
  * are left running. Set KEEP_ENGINES=1 to keep what this run starts (faster next run).
  * An engine whose URL variable is set (PG_URL, ...) is only checked, never started.
+ *
+ * When no engine is running, the run starts its own on a data folder of its own (`.engines/test`),
+ * so the orders, topics and executions the tests make never land in the data `npm start` uses
+ * (a later `npm start` would otherwise replay thousands of test orders from `order-created`).
  */
 import '../../local/polyfills';
-import { acquireLease, engineEnv, releaseLease, startEngines } from '../../local/engines';
+import { connect } from 'node:net';
+import * as path from 'node:path';
+import { ENGINE_NAMES, PORTS, isExternal } from '../../local/engines/endpoints';
+
+/** True when something accepts connections on a managed engine's port (engines already running). */
+async function anyEngineRunning(): Promise<boolean> {
+  const answers = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port });
+      const done = (ok: boolean) => {
+        s.destroy();
+        resolve(ok);
+      };
+      s.setTimeout(500, () => done(false));
+      s.once('connect', () => done(true));
+      s.once('error', () => done(false));
+    });
+  const managed = ENGINE_NAMES.filter((n) => !isExternal(n));
+  return (await Promise.all(managed.map((n) => answers(PORTS[n])))).some(Boolean);
+}
 
 export default async function globalSetup(): Promise<void> {
   const t0 = Date.now();
   const log = (m: string): void => {
     process.stderr.write(`engines: ${m}\n`);
   };
+  if (!process.env.ENGINES_STATE_DIR && !(await anyEngineRunning())) {
+    process.env.ENGINES_STATE_DIR = path.join(__dirname, '..', '..', '.engines', 'test');
+  }
+  // Loaded after ENGINES_STATE_DIR is settled: the engines module reads it once.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { acquireLease, engineEnv, releaseLease, startEngines } = require('../../local/engines') as typeof import('../../local/engines');
   await acquireLease();
   try {
     const keep = process.env.KEEP_ENGINES === '1' || process.env.KEEP_ENGINES === 'true';
@@ -27,7 +56,8 @@ export default async function globalSetup(): Promise<void> {
       r.reused.length ? `reused ${r.reused.join(', ')}` : '',
       r.external.length ? `external ${r.external.join(', ')}` : '',
     ].filter(Boolean);
-    process.stderr.write(`\nengines ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${parts.join('; ')})\n`);
+    const where = process.env.ENGINES_STATE_DIR ? ` (data in ${path.relative(process.cwd(), process.env.ENGINES_STATE_DIR)})` : '';
+    process.stderr.write(`\nengines ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${parts.join('; ')})${where}\n`);
   } catch (err) {
     await releaseLease({ log }).catch(() => undefined);
     throw err;
