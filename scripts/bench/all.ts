@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every benchmark on the engines, one after the other, and writes
  * bench-results/summary.json. Each benchmark measures its own reference in the same run
- * (pg_tps for the saga, raw OpenSearch latency for search) so results read as ratios,
+ * (pg_tps for the saga, raw OpenSearch latency for search, a bare node:http server for the
+ * local gateway) so results read as ratios,
  * not as absolute numbers that depend on the machine.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ const root = join(__dirname, '../..');
 const benches = [
   { name: 'saga', script: 'bench:saga' },
   { name: 'search', script: 'bench:search' },
+  { name: 'runtime', script: 'bench:runtime' },
 ] as const;
 
 function lastJsonLine(out: string): Record<string, number> {
@@ -38,6 +40,7 @@ for (const b of benches) {
   const ratios: Record<string, number> = {};
   if (b.name === 'saga' && res.pg_tps && res.orders_per_s) ratios.orders_per_s_vs_pg_tps_over_6 = +(res.orders_per_s / (res.pg_tps / 6)).toFixed(3);
   if (b.name === 'search' && res.raw_p99_ms && res.search_p99_ms) ratios.search_p99_vs_raw_p99 = +(res.search_p99_ms / res.raw_p99_ms).toFixed(3);
+  if (b.name === 'runtime' && res.gateway_rps && res.http_bare_rps) ratios.gateway_vs_bare_http_rps = +(res.gateway_rps / res.http_bare_rps).toFixed(3);
   summary[b.name] = { ...res, ratios };
 }
 mkdirSync(join(root, 'bench-results'), { recursive: true });
