@@ -68,17 +68,44 @@ export async function ensureTopics(admin: Admin, desired: readonly TopicSpec[]):
   const existing = names.some((n) => listed.has(n)) ? (await admin.fetchTopicMetadata({ topics: names.filter((n) => listed.has(n)) })).topics : [];
   const plan = planTopics(desired, existing);
   if (plan.create.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: plan.create.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: t.replicationFactor, configEntries: topicConfig(t) })),
-    });
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: plan.create.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: t.replicationFactor, configEntries: topicConfig(t) })),
+      });
+    } catch (err) {
+      // Another process may have created them in between: only TOPIC_ALREADY_EXISTS is harmless.
+      const errors = (err as { errors?: Array<{ type?: string }> }).errors;
+      if (!errors || errors.some((e) => e.type !== 'TOPIC_ALREADY_EXISTS')) throw err;
+    }
   }
   if (plan.addPartitions.length > 0) await admin.createPartitions({ topicPartitions: plan.addPartitions });
   if (plan.configure.length > 0) {
     // 2 = ConfigResourceTypes.TOPIC; incremental semantics are not in kafkajs 2: set the full list we own.
     await admin.alterConfigs({ validateOnly: false, resources: plan.configure.map((t) => ({ type: 2, name: t.name, configEntries: topicConfig(t) })) });
   }
+  // A topic another process is still creating exists before its partitions have leaders, and
+  // metadata can name a leader before that broker serves the partition: until every leader answers
+  // a ListOffsets, producers and offset requests fail (UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_FOR_PARTITION).
+  await waitForLeaders(admin, names);
   return plan;
+}
+
+async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const md = await admin.fetchTopicMetadata({ topics: [...topics] });
+      if (md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) {
+        for (const t of topics) await admin.fetchTopicOffsets(t);
+        return;
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`kafka: topics ${topics.join(', ')} have no serving partition leaders after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export const PHYSICAL_ID = 'shop-kafka-topics';

@@ -1,5 +1,6 @@
-import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import { allHandlers, type PlatformManifest } from '../../lib/manifest';
+import { ensureTopics } from '../../functions/platform/kafka-topics';
 import type { HandlerRegistry } from './handlers';
 import { log } from './log';
 import { buildMskEvent } from './msk-event';
@@ -59,62 +60,26 @@ export function kafkaClient(brokers: readonly string[], clientId = 'local-runtim
   return new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.ERROR, retry: { retries: 8, initialRetryTime: 100 } });
 }
 
-/** Creates every manifest topic (idempotent: existing topics are left alone). */
+/**
+ * Creates every manifest topic (idempotent; safe when several processes do it at once) with the
+ * same code the KafkaTopics custom resource runs on deploy, at replication factor 1.
+ */
 export async function createTopics(manifest: PlatformManifest, brokers: readonly string[], extra: readonly string[] = []): Promise<string[]> {
   const admin = kafkaClient(brokers, 'local-runtime-admin').admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const wanted = [
+    const specs = [
       ...manifest.topics.map((t) => ({ name: t.name, partitions: t.partitions, retentionHours: t.retentionHours ?? 168 })),
       ...extra.map((name) => ({ name, partitions: 1, retentionHours: 168 })),
-    ];
-    const missing = wanted.filter((t) => !existing.has(t.name));
-    if (missing.length > 0) try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({
-          topic: t.name,
-          numPartitions: t.partitions,
-          replicationFactor: 1,
-          configEntries: [{ name: 'retention.ms', value: String(t.retentionHours * 3600 * 1000) }],
-        })),
-      });
-    } catch (err) {
-      // Another process may have created them in between: only TOPIC_ALREADY_EXISTS is harmless.
-      const errors = (err as { errors?: Array<{ type?: string }> }).errors;
-      if (!errors || errors.some((e) => e.type !== 'TOPIC_ALREADY_EXISTS')) throw err;
-    }
-    // A topic another process is still creating exists before its partitions have leaders; until
-    // then metadata and offset requests fail (UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_FOR_PARTITION).
-    // Wait until every partition's leader answers.
-    await waitForLeaders(admin, wanted.map((t) => t.name));
-    return missing.map((t) => t.name);
+    ].map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: 1, retentionMs: t.retentionHours * 3_600_000 }));
+    const plan = await ensureTopics(admin, specs);
+    return plan.create.map((t) => t.name);
   } finally {
     await admin.disconnect();
   }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const md = await admin.fetchTopicMetadata({ topics: [...topics] });
-      if (md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) {
-        // Metadata can name a leader before that broker serves the partition (NOT_LEADER_FOR_PARTITION
-        // on a fresh KRaft broker): a ListOffsets on every topic proves the leaders answer.
-        for (const t of topics) await admin.fetchTopicOffsets(t);
-        return;
-      }
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-    if (Date.now() > deadline) throw new Error(`kafka: topics ${topics.join(', ')} have no partition leaders after ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
 
 const TRANSIENT_NAMES = new Set([
   'TransientError',
