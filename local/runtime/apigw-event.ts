@@ -105,23 +105,29 @@ function requestContext(req: IncomingRequest, route: RouteInfo, requestId: strin
 
 /** The REQUEST authorizer event API Gateway sends before invoking a protected route. */
 export function buildAuthorizerEvent(req: IncomingRequest, route: RouteInfo, requestId: string): APIGatewayRequestAuthorizerEvent {
-  const { path, query } = splitUrl(req.url);
+  const { path } = splitUrl(req.url);
+  return { type: 'REQUEST', methodArn: methodArn(req.method, path), ...requestFields(req, route, requestId, path, null).fields } as unknown as APIGatewayRequestAuthorizerEvent;
+}
+
+/** The request fields the proxy event and the REQUEST authorizer event share. */
+function requestFields(req: IncomingRequest, route: RouteInfo, requestId: string, path: string, authorizer: Record<string, unknown> | null) {
   const h = groupHeaders(req.headers);
-  const q = parseQuery(query);
+  const q = parseQuery(splitUrl(req.url).query);
   return {
-    type: 'REQUEST',
-    methodArn: methodArn(req.method, path),
-    resource: route.resource,
-    path,
-    httpMethod: req.method,
     headers: h.single,
-    multiValueHeaders: h.multi,
-    queryStringParameters: q.single,
-    multiValueQueryStringParameters: q.multi,
-    pathParameters: Object.keys(route.pathParameters).length ? route.pathParameters : null,
-    stageVariables: null,
-    requestContext: requestContext(req, route, requestId, path, null, headerValue(h.single, 'user-agent')),
-  } as unknown as APIGatewayRequestAuthorizerEvent;
+    fields: {
+      resource: route.resource,
+      path,
+      httpMethod: req.method,
+      headers: h.single,
+      multiValueHeaders: h.multi,
+      queryStringParameters: q.single,
+      multiValueQueryStringParameters: q.multi,
+      pathParameters: Object.keys(route.pathParameters).length ? route.pathParameters : null,
+      stageVariables: null,
+      requestContext: requestContext(req, route, requestId, path, authorizer, headerValue(h.single, 'user-agent')),
+    },
+  };
 }
 
 function headerValue(headers: Record<string, string>, name: string): string | null {
@@ -141,23 +147,12 @@ export function buildProxyEvent(
   opts: { requestId?: string; authorizer?: Record<string, unknown> | null } = {},
 ): APIGatewayProxyEvent {
   const requestId = opts.requestId ?? randomUUID();
-  const { path: rawPath, query } = splitUrl(req.url);
-  const path = safeDecode(rawPath);
-  const h = groupHeaders(req.headers);
-  const q = parseQuery(query);
-  const contentType = headerValue(h.single, 'content-type') ?? '';
+  const path = safeDecode(splitUrl(req.url).path);
+  const { headers, fields } = requestFields(req, route, requestId, path, opts.authorizer ?? null);
+  const contentType = headerValue(headers, 'content-type') ?? '';
   const binary = req.body.length > 0 && contentType !== '' && !TEXT_TYPES.test(contentType);
   return {
-    resource: route.resource,
-    path,
-    httpMethod: req.method,
-    headers: h.single,
-    multiValueHeaders: h.multi,
-    queryStringParameters: q.single,
-    multiValueQueryStringParameters: q.multi,
-    pathParameters: Object.keys(route.pathParameters).length ? route.pathParameters : null,
-    stageVariables: null,
-    requestContext: requestContext(req, route, requestId, path, opts.authorizer ?? null, headerValue(h.single, 'user-agent')),
+    ...fields,
     body: req.body.length === 0 ? null : binary ? req.body.toString('base64') : req.body.toString('utf8'),
     isBase64Encoded: binary,
   } as APIGatewayProxyEvent;
