@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { getPool, withTransaction } from './adapters/pg';
 import { getProducer } from './adapters/kafka';
 import type { Envelope } from './events';
-import { logger } from './powertools';
+import { logger, traced } from './powertools';
 
 /**
  * Transactional outbox. A use case writes its domain event with `enqueue` in the SAME transaction
@@ -106,7 +106,7 @@ const kafkaSender = new GroupSender<KafkaItem>(async (items) => {
 
 type BusItem = { bus: string; event: Envelope };
 const busSender = new GroupSender<BusItem>(async (items) => {
-  eventBridge ??= new EventBridgeClient({});
+  eventBridge ??= traced(new EventBridgeClient({}));
   const client = eventBridge;
   const chunks: BusItem[][] = [];
   for (let i = 0; i < items.length; i += 10) chunks.push(items.slice(i, i + 10));

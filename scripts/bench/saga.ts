@@ -290,7 +290,7 @@ async function serve(): Promise<void> {
 }
 
 async function startServer(groupSuffix: string): Promise<{ url: string; cpu(): Promise<NodeJS.CpuUsage>; stop(): Promise<void>; kill(): void }> {
-  const child = fork(__filename, ['--serve'], { execArgv: process.execArgv, env: { ...process.env, BENCH_GROUP_SUFFIX: groupSuffix }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(__filename, ['--serve'], { execArgv: [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], env: { ...process.env, BENCH_GROUP_SUFFIX: groupSuffix }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (op: string) =>
     new Promise<any>((resolve, reject) => {
       const onMsg = (m: { op: string }) => {

@@ -1,4 +1,5 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { traced } from '../../shared/powertools';
 import type { SagaStarter } from '../domain/saga-starter';
 
 /**
@@ -9,7 +10,7 @@ import type { SagaStarter } from '../domain/saga-starter';
 export class SfnSagaStarter implements SagaStarter {
   constructor(
     private readonly stateMachineArn: string,
-    private readonly client: SFNClient = new SFNClient({}),
+    private readonly client: SFNClient = traced(new SFNClient({})),
   ) {}
 
   async start(name: string, input: unknown) {

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { traced } from '../powertools';
 
 let client: SecretsManagerClient | undefined;
 const cache = new Map<string, Promise<string>>();
@@ -7,7 +8,7 @@ const cache = new Map<string, Promise<string>>();
 export function secretString(arn: string): Promise<string> {
   let p = cache.get(arn);
   if (!p) {
-    client ??= new SecretsManagerClient({});
+    client ??= traced(new SecretsManagerClient({}));
     p = client.send(new GetSecretValueCommand({ SecretId: arn })).then((r) => {
       if (!r.SecretString) throw new Error(`secret ${arn} has no string value`);
       return r.SecretString;
