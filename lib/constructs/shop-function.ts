@@ -187,6 +187,13 @@ export class ShopFunction extends nodejs.NodejsFunction {
     return this;
   }
 
+  /** saga-describe: STATE_MACHINE_ARN + states:DescribeExecution on that state machine's executions only. */
+  bindSagaDescribe(stateMachine: sfn.IStateMachine): this {
+    this.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    stateMachine.grantExecution(this, 'states:DescribeExecution');
+    return this;
+  }
+
   /** JWT signing/verification key: JWT_SECRET_ARN + read grant. */
   bindJwtSecret(secret: secretsmanager.ISecret): this {
     this.addEnvironment('JWT_SECRET_ARN', secret.secretArn);

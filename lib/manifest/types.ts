@@ -16,7 +16,8 @@ export type StoreRef =
   | 'idempotency' // DynamoDB idempotency table
   | 'kafka-producer' // MSK: produces to `produces` topics
   | 'eventbus' // EventBridge custom bus (put events)
-  | 'saga'; // Step Functions order saga (start executions)
+  | 'saga' // Step Functions order saga (start executions)
+  | 'saga-describe'; // Step Functions order saga: describe its executions (with 'saga': the sweeper)
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RouteAuth = 'public' | 'user' | 'admin';

@@ -182,10 +182,11 @@ export class AppStack extends Stack {
       this.stateMachines.set(def.name, sm);
     }
     for (const h of handlers) {
-      if (!h.stores.includes('saga')) continue;
+      if (!h.stores.includes('saga') && !h.stores.includes('saga-describe')) continue;
       const sm = this.stateMachines.get('OrderSaga') ?? [...this.stateMachines.values()][0];
       if (!sm) throw new Error(`handler '${h.name}' uses 'saga' but the manifest declares no state machine`);
-      this.fn(h.name).bindSaga(sm.stateMachine);
+      if (h.stores.includes('saga')) this.fn(h.name).bindSaga(sm.stateMachine);
+      if (h.stores.includes('saga-describe')) this.fn(h.name).bindSagaDescribe(sm.stateMachine);
     }
 
     // ---- HTTP API -------------------------------------------------------------------------------
@@ -258,6 +259,7 @@ export class AppStack extends Stack {
         fn.bindEventBus(props.bus);
         return;
       case 'saga':
+      case 'saga-describe':
         return; // bound once the state machine exists
       default: {
         const never: never = store;

@@ -31,6 +31,7 @@ const STORE_ENV: Record<StoreRef, string[]> = {
   'kafka-producer': ['KAFKA_BROKERS', 'KAFKA_IAM_AUTH'],
   eventbus: ['EVENT_BUS_NAME'],
   saga: ['STATE_MACHINE_ARN'],
+  'saga-describe': ['STATE_MACHINE_ARN'],
 };
 const VPC_STORES: StoreRef[] = ['postgres', 'docdb', 'opensearch', 'redis', 'kafka-producer'];
 
@@ -39,6 +40,14 @@ function functionOf(s: Synthesized, handler: string): Record<string, any> {
   const list = Object.values(fns);
   if (list.length !== 1) throw new Error(`expected one function for handler ${handler}, found ${list.length}`);
   return (list[0] as { Properties: Record<string, any> }).Properties;
+}
+
+/** Every IAM statement attached to a handler's execution role. */
+function statementsOf(s: Synthesized, handler: string): Array<{ Action: string | string[]; Resource: unknown; Effect: string }> {
+  const role = functionOf(s, handler).Role['Fn::GetAtt'][0] as string;
+  return Object.values(s.templates.App.findResources('AWS::IAM::Policy'))
+    .filter((p: any) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })))
+    .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
 }
 
 describe.each(STAGES)('%s stage', (stage) => {
@@ -185,6 +194,26 @@ describe.each(STAGES)('%s stage', (stage) => {
     }
     const groups = Object.values(t.findResources('AWS::Lambda::EventSourceMapping')).map((r: any) => r.Properties.AmazonManagedKafkaEventSourceConfig.ConsumerGroupId);
     expect(new Set(groups).size).toBe(groups.length); // Lambda requires unique consumer group ids
+  });
+
+  test('the saga sweeper may start executions of the order saga and describe its executions, nothing wider', () => {
+    const st = statementsOf(s(), 'OrderSagaSweeper');
+    const actions = (x: { Action: string | string[] }) => [x.Action].flat();
+    const sfnStatements = st.filter((x) => actions(x).some((a) => a.startsWith('states:')));
+    expect(sfnStatements.flatMap(actions).sort()).toEqual(['states:DescribeExecution', 'states:StartExecution']);
+    const start = sfnStatements.find((x) => actions(x).includes('states:StartExecution'))!;
+    expect(start.Resource).toEqual({ Ref: expect.stringMatching(/^OrderSaga/) });
+    const describe = sfnStatements.find((x) => actions(x).includes('states:DescribeExecution'))!;
+    // arn:<partition>:states:<region>:<account>:execution:<state machine name>:* (its executions only)
+    const resource = JSON.stringify(describe.Resource);
+    expect(resource).toContain(':execution:');
+    expect(resource).toMatch(/OrderSaga.*StateMachineName|Fn::Select/);
+    expect(resource).toMatch(/:\*"/);
+    expect(resource).not.toMatch(/"\*"/);
+    // The SagaStarter only starts executions.
+    const starter = statementsOf(s(), 'SagaStarter').flatMap(actions).filter((a) => a.startsWith('states:'));
+    expect(starter).toEqual(['states:StartExecution']);
+    expect(functionOf(s(), 'OrderSagaSweeper').Environment.Variables.STATE_MACHINE_ARN).toEqual({ Ref: expect.stringMatching(/^OrderSaga/) });
   });
 
   test('schedule handlers run on EventBridge schedules', () => {

@@ -2,7 +2,15 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '../../shared/powertools';
 
 /** Saga metric names (CloudWatch EMF, namespace POWERTOOLS_METRICS_NAMESPACE; listed in docs/saga.md). */
-export const SAGA_METRICS = { OrdersPlaced: 'OrdersPlaced', SagaSucceeded: 'SagaSucceeded', SagaFailed: 'SagaFailed' } as const;
+export const SAGA_METRICS = {
+  OrdersPlaced: 'OrdersPlaced',
+  SagaSucceeded: 'SagaSucceeded',
+  SagaFailed: 'SagaFailed',
+  /** The sweeper started an execution for an order whose saga never started or whose execution ended unsettled. */
+  SagaRestarted: 'SagaRestarted',
+  /** The sweeper found an order not terminal after its restarts were exhausted (alarmed). */
+  SagaStuck: 'SagaStuck',
+} as const;
 
 export function count(name: keyof typeof SAGA_METRICS): void {
   metrics.addMetric(SAGA_METRICS[name], MetricUnit.Count, 1);

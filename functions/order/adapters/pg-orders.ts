@@ -13,6 +13,10 @@ export interface OrderRow {
   request_hash: string | null;
   cancel_error: string | null;
   cancel_cause: string | null;
+  /** Executions the sweeper started after the first one ended without a terminal order. */
+  saga_restarts: number;
+  /** When the sweeper last looked at the order. */
+  saga_checked_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -80,10 +84,67 @@ export async function lockOrder(tx: PoolClient, id: string): Promise<OrderRow | 
   return r.rows[0];
 }
 
-/** PENDING -> CONFIRMED in one statement; undefined when the order is missing or not PENDING. */
-export async function confirmIfPending(tx: PoolClient, id: string): Promise<OrderRow | undefined> {
-  const r = await tx.query<OrderRow>(`UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING *`, [id]);
+/** CONFIRMING -> CONFIRMED in one statement; undefined when the order is missing or not CONFIRMING. */
+export async function confirmIfConfirming(tx: PoolClient, id: string): Promise<OrderRow | undefined> {
+  const r = await tx.query<OrderRow>(`UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 AND status = 'CONFIRMING' RETURNING *`, [id]);
   return r.rows[0];
+}
+
+/** An order the sweeper claimed: not terminal, older than the threshold, not looked at within it. */
+export interface SweepCandidate {
+  readonly id: string;
+  readonly status: OrderStatus;
+  readonly sagaRestarts: number;
+}
+
+/**
+ * Claims up to `limit` orders PENDING or CONFIRMING whose last change and last sweep are older than
+ * `minAgeSeconds`, oldest first, and stamps `saga_checked_at` (one statement; SKIP LOCKED, so two
+ * sweepers never take the same order and an order a saga step holds is left for the next run).
+ */
+export async function claimUnsettledOrders(minAgeSeconds: number, limit: number): Promise<SweepCandidate[]> {
+  const r = await (await getPool()).query<{ id: string; status: OrderStatus; saga_restarts: number }>(
+    `WITH c AS (
+       SELECT id FROM orders
+       WHERE status IN ('PENDING', 'CONFIRMING')
+         AND updated_at < now() - make_interval(secs => $1)
+         AND (saga_checked_at IS NULL OR saga_checked_at < now() - make_interval(secs => $1))
+       ORDER BY updated_at, id
+       LIMIT $2
+       FOR UPDATE SKIP LOCKED)
+     UPDATE orders o SET saga_checked_at = now() FROM c WHERE o.id = c.id
+     RETURNING o.id, o.status, o.saga_restarts`,
+    [minAgeSeconds, limit],
+  );
+  return r.rows.map((x) => ({ id: x.id, status: x.status, sagaRestarts: x.saga_restarts })).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export async function orderStatus(id: string): Promise<OrderStatus | undefined> {
+  const r = await (await getPool()).query<{ status: OrderStatus }>('SELECT status FROM orders WHERE id = $1', [id]);
+  return r.rows[0]?.status;
+}
+
+/** Counts a restart; false when another sweeper counted it first. */
+export async function recordSagaRestart(id: string, from: number): Promise<boolean> {
+  const r = await (await getPool()).query('UPDATE orders SET saga_restarts = $2 + 1 WHERE id = $1 AND saga_restarts = $2', [id, from]);
+  return (r.rowCount ?? 0) === 1;
+}
+
+/** The saga input of an order (the OrderCreated data), rebuilt from its rows. */
+export async function sagaInputOf(id: string): Promise<{ orderId: string; userId: string; items: Array<{ sku: string; quantity: number; unitPriceCents: number }>; amountCents: number; currency: string; paymentToken: string } | undefined> {
+  const pool = await getPool();
+  const o = await pool.query<OrderRow>('SELECT * FROM orders WHERE id = $1', [id]);
+  const row = o.rows[0];
+  if (!row) return undefined;
+  const items = await pool.query<{ sku: string; quantity: number; unit_price_cents: string }>('SELECT sku, quantity, unit_price_cents FROM order_items WHERE order_id = $1 ORDER BY sku', [id]);
+  return {
+    orderId: row.id,
+    userId: row.user_id,
+    items: items.rows.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPriceCents: Number(i.unit_price_cents) })),
+    amountCents: Number(row.amount_cents),
+    currency: row.currency.trim(),
+    paymentToken: row.payment_token,
+  };
 }
 
 export async function setStatus(tx: PoolClient, id: string, status: OrderStatus, reason?: { error: string; cause: string }): Promise<void> {

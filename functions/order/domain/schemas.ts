@@ -31,8 +31,16 @@ export const ListOrdersQuerySchema = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-export const OrderStatusSchema = z.enum(['PENDING', 'CONFIRMED', 'CANCELLED']);
+/**
+ * PENDING (accepted, saga running) -> CONFIRMING (the saga's pivot: payment about to be captured; a
+ * customer cancel is refused from here on) -> CONFIRMED; PENDING or CONFIRMING -> CANCELLED.
+ * CONFIRMED and CANCELLED are terminal.
+ */
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMING', 'CONFIRMED', 'CANCELLED'] as const;
+export const OrderStatusSchema = z.enum(ORDER_STATUSES);
 export type OrderStatus = z.infer<typeof OrderStatusSchema>;
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ['CONFIRMED', 'CANCELLED'];
+export const isTerminal = (s: OrderStatus): boolean => TERMINAL_STATUSES.includes(s);
 export const OrderLineSchema = z.object({ sku: z.string(), quantity: z.number().int(), unitPriceCents: z.number().int() });
 export const OrderViewSchema = z.object({
   orderId: z.string().uuid(),
@@ -66,6 +74,7 @@ export const OrderCompletedData = z.object({ orderId: z.string().uuid(), userId:
 export const OrderFailedData = z.object({ orderId: z.string().uuid(), userId: z.string(), error: z.string(), cause: z.string() });
 
 /** Saga task inputs (OrderTasks). `reason` is the Catch output {Error, Cause} of the failed state. */
+export const BeginConfirmationInput = z.object({ action: z.literal('beginConfirmation'), orderId: z.string().uuid() });
 export const ConfirmInput = z.object({ action: z.literal('confirm'), orderId: z.string().uuid() });
 export const CancelInput = z.object({
   action: z.literal('cancel'),

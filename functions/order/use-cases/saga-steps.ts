@@ -4,27 +4,49 @@ import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
 import { publishPendingForKey } from '../../shared/outbox';
 import type { Caller } from '../../shared/http';
-import { confirmIfPending, lockOrder, setStatus } from '../adapters/pg-orders';
-import { OrderNotCancellableError, OrderNotPendingError } from '../domain/errors';
+import { confirmIfConfirming, lockOrder, setStatus } from '../adapters/pg-orders';
+import { OrderNotConfirmingError } from '../domain/errors';
+import { beginConfirmation as pivot, customerCancel, CUSTOMER_CANCELLED } from '../domain/lifecycle';
 import { ORDER_EVENT_SOURCE, type OrderStatus } from '../domain/schemas';
 
+export { CUSTOMER_CANCELLED } from '../domain/lifecycle';
+export const BEGIN_CONFIRMATION_STEP = 'order.begin-confirmation';
 export const CONFIRM_STEP = 'order.confirm';
 export const CANCEL_STEP = 'order.cancel';
-export const CUSTOMER_CANCELLED = 'CancelledByCustomer';
 
 export interface SagaStepDeps {
   readonly onSucceeded?: (orderId: string) => void;
   readonly onFailed?: (orderId: string, error: string) => void;
 }
 
-/** PENDING -> CONFIRMED with the OrderCompleted outbox row, one transaction; idempotent on (order id, confirm). */
+/**
+ * The saga's pivot (BeginConfirmation), before CapturePayment: PENDING -> CONFIRMING under the
+ * per-order lock (the order's advisory lock and its row lock, which a customer cancel also takes);
+ * idempotent on (order id, begin-confirmation). From CONFIRMING on a customer cancel is refused, so
+ * no order is captured after its customer cancelled it. Throws OrderCancelledByCustomerError when the
+ * customer cancelled first (the saga then voids, releases and cancels, keeping the customer's reason).
+ */
+export async function beginConfirmation(input: { orderId: string }): Promise<{ status: OrderStatus }> {
+  const { result } = await runStepOnce({ ns: 'order', orderId: input.orderId, step: BEGIN_CONFIRMATION_STEP }, async ({ tx, done }) => {
+    const o = await lockOrder(tx, input.orderId);
+    if (!o) throw new NotFoundError(`order ${input.orderId} not found`);
+    if (pivot({ id: o.id, status: o.status, cancelError: o.cancel_error }, done) === 'move') {
+      await setStatus(tx, o.id, 'CONFIRMING');
+      return { status: 'CONFIRMING' as OrderStatus };
+    }
+    return { status: o.status };
+  });
+  return result;
+}
+
+/** CONFIRMING -> CONFIRMED with the OrderCompleted outbox row, one transaction; idempotent on (order id, confirm). */
 export async function confirmOrder(deps: SagaStepDeps, input: { orderId: string }): Promise<{ status: OrderStatus }> {
   const { result, replayed } = await runStepOnce({ ns: 'order', orderId: input.orderId, step: CONFIRM_STEP }, async ({ tx, enqueue }) => {
-    const o = await confirmIfPending(tx, input.orderId);
+    const o = await confirmIfConfirming(tx, input.orderId);
     if (!o) {
       const now = await lockOrder(tx, input.orderId);
       if (!now) throw new NotFoundError(`order ${input.orderId} not found`);
-      throw new OrderNotPendingError(now.id, now.status);
+      throw new OrderNotConfirmingError(now.id, now.status);
     }
     enqueue({ topic: 'order-completed', key: o.id, event: envelope({ type: 'OrderCompleted', source: ORDER_EVENT_SOURCE, orderId: o.id, data: { orderId: o.id, userId: o.user_id, amountCents: Number(o.amount_cents), currency: o.currency.trim() } }) });
     return { status: 'CONFIRMED' as OrderStatus };
@@ -50,7 +72,7 @@ export function readableCause(cause: unknown): string {
  * The saga's CancelOrder: the order becomes CANCELLED with the error that caused the compensation
  * (its name and cause), and the OrderFailed outbox row is written, one transaction; idempotent on
  * (order id, cancel). An order the customer cancelled keeps the customer's reason. An order found
- * CONFIRMED is cancelled too: the saga only gets here after refunding and releasing, so a confirmed
+ * CONFIRMING (the capture failed after the pivot) is cancelled, and one found CONFIRMED is cancelled too: the saga only gets here after refunding and releasing, so a confirmed
  * order without money must not stay confirmed (ConfirmOrder committed but its answer was lost).
  */
 export async function cancelOrderForSaga(deps: SagaStepDeps, input: { orderId: string; reason?: { Error: string; Cause?: unknown } | undefined }): Promise<{ status: OrderStatus; error: string }> {
@@ -78,15 +100,17 @@ export async function publishOrderEvents(input: { orderId: string; eventBusName?
 
 /**
  * POST /orders/{id}/cancel: a PENDING order of the caller becomes CANCELLED (reason
- * CancelledByCustomer); the running saga then fails to confirm and compensates. Cancelling a
- * cancelled order answers the same; a CONFIRMED order is a 409.
+ * CancelledByCustomer) under the order's row lock; the running saga then stops at its pivot
+ * (BeginConfirmation), before any capture, and voids/releases. Cancelling a cancelled order answers
+ * the same; a CONFIRMING order (payment being captured) or a CONFIRMED one is a 409 naming the status.
  */
 export async function cancelByCustomer(caller: Caller, orderId: string): Promise<{ orderId: string; status: OrderStatus }> {
   return withTransaction(async (tx) => {
     const o = await lockOrder(tx, orderId);
     if (!o || o.user_id !== caller.userId) throw new NotFoundError(`order ${orderId} not found`);
-    if (o.status === 'CONFIRMED') throw new OrderNotCancellableError(o.id, o.status);
-    if (o.status === 'PENDING') await setStatus(tx, o.id, 'CANCELLED', { error: CUSTOMER_CANCELLED, cause: `cancelled by ${caller.userId}` });
+    if (customerCancel({ id: o.id, status: o.status, cancelError: o.cancel_error }) === 'cancel') {
+      await setStatus(tx, o.id, 'CANCELLED', { error: CUSTOMER_CANCELLED, cause: `cancelled by ${caller.userId}` });
+    }
     return { orderId: o.id, status: 'CANCELLED' };
   });
 }

@@ -32,6 +32,7 @@ const input = {
 const DEFAULTS: Record<string, Outcome> = {
   ReserveInventory: { reservationId: 'r-1' },
   AuthorizePayment: { authorizationId: 'a-1' },
+  BeginConfirmation: { status: 'CONFIRMING' },
   CapturePayment: { captureId: 'c-1' },
   ConfirmOrder: { status: 'CONFIRMED' },
   PublishOrderCompleted: { published: 1 },
@@ -74,10 +75,11 @@ async function run(outcomes: Record<string, Outcome | Outcome[]> = {}) {
 }
 
 describe('order saga ASL', () => {
-  it('runs reserve -> authorize -> capture -> confirm -> publish on the happy path', async () => {
+  it('runs reserve -> authorize -> pivot -> capture -> confirm -> publish on the happy path', async () => {
     const r = await run();
     expect(r.failure).toBeUndefined();
-    expect(r.states).toEqual(['ReserveInventory', 'AuthorizePayment', 'CapturePayment', 'ConfirmOrder', 'PublishOrderCompleted']);
+    expect(r.states).toEqual(['ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'CapturePayment', 'ConfirmOrder', 'PublishOrderCompleted']);
+    expect(r.payloadOf('BeginConfirmation')).toEqual({ action: 'beginConfirmation', orderId: 'o-1' });
     expect(r.payloadOf('ReserveInventory')).toEqual({ action: 'reserve', orderId: 'o-1', items: input.items });
     expect(r.payloadOf('AuthorizePayment')).toEqual({ action: 'authorize', orderId: 'o-1', amountCents: 1000, currency: 'EUR', paymentToken: input.paymentToken });
     expect(r.output).toMatchObject({ orderId: 'o-1', reservation: { reservationId: 'r-1' }, payment: { authorizationId: 'a-1' }, capture: { captureId: 'c-1' }, order: { status: 'CONFIRMED' } });
@@ -111,14 +113,35 @@ describe('order saga ASL', () => {
 
   it('refunds, releases and cancels when capture fails', async () => {
     const r = await run({ CapturePayment: err('PaymentDeclinedError', 'capture refused') });
-    expect(r.states).toEqual(['ReserveInventory', 'AuthorizePayment', 'CapturePayment', 'RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed']);
+    expect(r.states).toEqual(['ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'CapturePayment', 'RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed']);
     expect(r.payloadOf('CancelOrder')?.['reason']).toEqual({ Error: 'PaymentDeclinedError', Cause: 'capture refused' });
   });
 
+  it('never captures when the customer cancelled before the pivot: voids, releases and cancels with OrderCancelledByCustomerError', async () => {
+    const r = await run({ BeginConfirmation: err('OrderCancelledByCustomerError', 'order o-1 was cancelled by the customer before its payment was captured') });
+    expect(r.attempts['BeginConfirmation']).toBe(1); // a business outcome: no retry
+    expect(r.states).toEqual(['ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed']);
+    expect(r.states).not.toContain('CapturePayment');
+    expect(r.payloadOf('RefundPayment')).toEqual({ action: 'refund', orderId: 'o-1' });
+    expect(r.payloadOf('CancelOrder')?.['reason']).toEqual({ Error: 'OrderCancelledByCustomerError', Cause: expect.stringContaining('cancelled by the customer') });
+  });
+
+  it('retries a transient pivot failure and goes on to capture once it clears', async () => {
+    const r = await run({ BeginConfirmation: [err('TransientError', 'deadlock'), { status: 'CONFIRMING' }] });
+    expect(r.attempts['BeginConfirmation']).toBe(2);
+    expect(r.states.slice(2)).toEqual(['BeginConfirmation', 'BeginConfirmation', 'CapturePayment', 'ConfirmOrder', 'PublishOrderCompleted']);
+  });
+
+  it('compensates without capturing when the pivot fails otherwise (a restarted execution of a compensated saga)', async () => {
+    const r = await run({ BeginConfirmation: err('SagaAlreadyCompensatedError', 'order o-1: the saga already compensated') });
+    expect(r.states.slice(2)).toEqual(['BeginConfirmation', 'RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed']);
+    expect(r.payloadOf('CancelOrder')?.['reason']).toMatchObject({ Error: 'SagaAlreadyCompensatedError' });
+  });
+
   it('refunds, releases and cancels when the order can no longer be confirmed', async () => {
-    const r = await run({ ConfirmOrder: err('OrderNotPendingError', 'order o-1 is CANCELLED') });
-    expect(r.states.slice(3)).toEqual(['ConfirmOrder', 'RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed']);
-    expect(r.payloadOf('CancelOrder')?.['reason']).toEqual({ Error: 'OrderNotPendingError', Cause: 'order o-1 is CANCELLED' });
+    const r = await run({ ConfirmOrder: err('OrderNotConfirmingError', 'order o-1 is CANCELLED, not CONFIRMING') });
+    expect(r.states.slice(4)).toEqual(['ConfirmOrder', 'RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed']);
+    expect(r.payloadOf('CancelOrder')?.['reason']).toEqual({ Error: 'OrderNotConfirmingError', Cause: 'order o-1 is CANCELLED, not CONFIRMING' });
   });
 
   it('releases (idempotent no-op) before cancelling when reserve fails with an unknown error', async () => {
