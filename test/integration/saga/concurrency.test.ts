@@ -43,7 +43,7 @@ it('confirms exactly 50 of 200 concurrent one-unit orders for 50 units: stock 0,
       `SELECT status, cancel_error, count(*) AS n FROM orders WHERE id = ANY($1::uuid[]) GROUP BY status, cancel_error ORDER BY status`,
       [ids],
     );
-    return r.rows.some((x) => x.status === 'PENDING') ? undefined : r.rows;
+    return r.rows.some((x) => x.status !== 'CONFIRMED' && x.status !== 'CANCELLED') ? undefined : r.rows;
   }, 150000, 200);
   sampling = false;
   await sampler;

@@ -49,7 +49,7 @@ it('re-runs an execution that crashed after ReserveInventory: exactly one reserv
   expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 3, status: 'RESERVED' }]);
   expect(await stockOf(s)).toBe(1);
   expect((await paymentOf(orderId))?.status).toBe('CAPTURED');
-  expect(await stepsOf(orderId)).toEqual(['inventory.reserve', 'order.confirm', 'payment.authorize', 'payment.capture']);
+  expect(await stepsOf(orderId)).toEqual(['inventory.reserve', 'order.begin-confirmation', 'order.confirm', 'payment.authorize', 'payment.capture']);
   const events = await db().query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE message_key = $1 AND payload->>'type' = 'InventoryReserved'`, [orderId]);
   expect(Number(events.rows[0]!.n)).toBe(1);
 });

@@ -5,8 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { endpoints } from '../../../local/engines/endpoints';
-import { createTopics, kafkaClient, type HistoryEvent, type Platform, type PlatformOptions } from '../../../local/runtime';
+import { buildMskEvent, createTopics, kafkaClient, type HistoryEvent, type Platform, type PlatformOptions } from '../../../local/runtime';
 import { signToken } from '../../../functions/shared/auth';
+import { envelope } from '../../../functions/shared/events';
+import { insertOrder, priceList } from '../../../functions/order/adapters/pg-orders';
 import { runMigrations } from '../../../functions/platform/migrations';
 import { manifest } from '../../../lib/manifest';
 
@@ -157,7 +159,7 @@ export async function stepsOf(orderId: string): Promise<string[]> {
 export async function waitForOrderStatus(orderId: string, timeoutMs = 60000): Promise<OrderRowT> {
   return until(`order ${orderId} terminal`, async () => {
     const o = await orderRow(orderId);
-    return o && o.status !== 'PENDING' ? o : undefined;
+    return o && (o.status === 'CONFIRMED' || o.status === 'CANCELLED') ? o : undefined;
   }, timeoutMs);
 }
 
@@ -192,4 +194,43 @@ export async function collectTopic(topics: string[]): Promise<{ messages: Array<
   await consumer.run({ eachMessage: async ({ topic, message }) => void messages.push({ topic, key: message.key?.toString() ?? '', value: JSON.parse(message.value?.toString() ?? 'null') }) });
   await joined;
   return { messages, stop: () => consumer.disconnect() };
+}
+
+/**
+ * Writes an order exactly as POST /orders does (order + lines + OrderCreated outbox row in one
+ * statement, prices from the price list) but its order-created message is never delivered: the
+ * outbox row is marked published without a send, so no relay and no SagaStarter (of any runtime on
+ * these engines) ever sees it. `ageSeconds` backdates the order (as if accepted that long ago).
+ * Needs a started platform (the order adapter uses the shared pool, configured by it).
+ */
+export async function placeUndelivered(
+  userId: string,
+  items: ReadonlyArray<{ sku: string; quantity: number }>,
+  paymentToken: string,
+  ageSeconds = 0,
+): Promise<{ orderId: string; event: ReturnType<typeof envelope> }> {
+  const prices = await priceList(items.map((i) => i.sku));
+  const lines = items.map((i) => ({ ...i, unitPriceCents: prices.get(i.sku)! }));
+  const orderId = randomUUID();
+  const data = { orderId, userId, items: lines, amountCents: lines.reduce((s, l) => s + l.quantity * l.unitPriceCents, 0), currency: 'EUR', paymentToken };
+  const event = envelope({ type: 'OrderCreated', source: 'shop.order', orderId, data });
+  const outboxId = await insertOrder({ id: orderId, userId, amountCents: data.amountCents, currency: 'EUR', paymentToken, idempotencyKey: undefined, requestHash: 'test', items: lines }, { eventId: event.id, topic: 'order-created', payload: event });
+  await db().query('UPDATE outbox SET published_at = now() WHERE id = $1', [outboxId]);
+  if (ageSeconds > 0) await backdate(orderId, ageSeconds);
+  return { orderId, event };
+}
+
+/** Moves an order's created_at/updated_at `seconds` into the past (what the sweeper measures). */
+export async function backdate(orderId: string, seconds: number): Promise<void> {
+  await db().query('UPDATE orders SET created_at = created_at - make_interval(secs => $2), updated_at = updated_at - make_interval(secs => $2) WHERE id = $1', [orderId, seconds]);
+}
+
+/** Delivers an OrderCreated envelope to the SagaStarter as MSK does (what the order-created consumer would do). */
+export async function deliverOrderCreated(p: Platform, event: { orderId?: string }): Promise<unknown> {
+  const msg = { key: Buffer.from(event.orderId ?? ''), value: Buffer.from(JSON.stringify(event)), offset: '0', timestamp: String(Date.now()), headers: {} };
+  return p.handlers.invoke('SagaStarter', buildMskEvent([{ topic: 'order-created', partition: 0, messages: [msg as never] }], endpoints().kafkaBrokers));
+}
+
+export async function orderStatusOf(orderId: string): Promise<string> {
+  return (await orderRow(orderId)).status;
 }

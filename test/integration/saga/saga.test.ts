@@ -74,7 +74,7 @@ describe('order saga on the engines', () => {
       const orderId = await place(api, s, 2, CARDS.approve);
       const saga = await sagaOf(p, orderId);
       expect(saga.status).toBe('SUCCEEDED');
-      expect(statesEntered(saga.history)).toEqual(['ReserveInventory', 'AuthorizePayment', 'CapturePayment', 'ConfirmOrder', 'PublishOrderCompleted', 'OrderConfirmed']);
+      expect(statesEntered(saga.history)).toEqual(['ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'CapturePayment', 'ConfirmOrder', 'PublishOrderCompleted', 'OrderConfirmed']);
       expect(taskFailures(saga.history)).toEqual([]);
 
       expect((await orderRow(orderId)).status).toBe('CONFIRMED');
@@ -164,7 +164,9 @@ describe('order saga on the engines', () => {
     const orderId = await place(api, s, 1, CARDS.captureDecline);
     const saga = await sagaOf(p, orderId);
     expect(taskFailures(saga.history)).toEqual([{ state: 'CapturePayment', error: 'PaymentDeclinedError', cause: expect.stringContaining('capture declined') }]);
-    expect(statesEntered(saga.history).slice(3, 6)).toEqual(['RefundPayment', 'ReleaseInventory', 'CancelOrder']);
+    expect(statesEntered(saga.history).slice(2, 7)).toEqual(['BeginConfirmation', 'CapturePayment', 'RefundPayment', 'ReleaseInventory', 'CancelOrder']);
+    // The pivot had moved the order to CONFIRMING; the failed capture cancels it from there.
+    expect(await stepsOf(orderId)).toEqual(['inventory.release', 'inventory.reserve', 'order.begin-confirmation', 'order.cancel', 'payment.authorize', 'payment.refund']);
     expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'PaymentDeclinedError' });
     expect((await paymentOf(orderId))?.status).toBe('VOIDED');
     expect(await stockOf(s)).toBe(2);
@@ -243,7 +245,7 @@ describe('order saga on the engines', () => {
     expect((await p.sfn.describeExecution(executionArnOf(p, orderId))).status).toBe('SUCCEEDED');
     expect(await stockOf(s)).toBe(4);
     expect(await reservationsOf(orderId)).toHaveLength(1);
-    expect(await stepsOf(orderId)).toEqual(['inventory.reserve', 'order.confirm', 'payment.authorize', 'payment.capture']);
+    expect(await stepsOf(orderId)).toEqual(['inventory.reserve', 'order.begin-confirmation', 'order.confirm', 'payment.authorize', 'payment.capture']);
   });
 
   it('sends a poison order-created message to dead-letter with its error and goes on with the next order', async () => {
