@@ -9,6 +9,7 @@ import { buildMskEvent, createTopics, kafkaClient, type HistoryEvent, type Platf
 import { signToken } from '../../../functions/shared/auth';
 import { envelope } from '../../../functions/shared/events';
 import { insertOrder, priceList } from '../../../functions/order/adapters/pg-orders';
+import type { OrderCreated } from '../../../functions/order/domain/schemas';
 import { runMigrations } from '../../../functions/platform/migrations';
 import { manifest } from '../../../lib/manifest';
 
@@ -208,16 +209,16 @@ export async function placeUndelivered(
   items: ReadonlyArray<{ sku: string; quantity: number }>,
   paymentToken: string,
   ageSeconds = 0,
-): Promise<{ orderId: string; event: ReturnType<typeof envelope> }> {
+): Promise<{ orderId: string; event: ReturnType<typeof envelope>; data: OrderCreated }> {
   const prices = await priceList(items.map((i) => i.sku));
   const lines = items.map((i) => ({ ...i, unitPriceCents: prices.get(i.sku)! }));
   const orderId = randomUUID();
-  const data = { orderId, userId, items: lines, amountCents: lines.reduce((s, l) => s + l.quantity * l.unitPriceCents, 0), currency: 'EUR', paymentToken };
+  const data: OrderCreated = { orderId, userId, items: lines, amountCents: lines.reduce((s, l) => s + l.quantity * l.unitPriceCents, 0), currency: 'EUR', paymentToken };
   const event = envelope({ type: 'OrderCreated', source: 'shop.order', orderId, data });
   const outboxId = await insertOrder({ id: orderId, userId, amountCents: data.amountCents, currency: 'EUR', paymentToken, idempotencyKey: undefined, requestHash: 'test', items: lines }, { eventId: event.id, topic: 'order-created', payload: event });
   await db().query('UPDATE outbox SET published_at = now() WHERE id = $1', [outboxId]);
   if (ageSeconds > 0) await backdate(orderId, ageSeconds);
-  return { orderId, event };
+  return { orderId, event, data };
 }
 
 /** Moves an order's created_at/updated_at `seconds` into the past (what the sweeper measures). */

@@ -41,6 +41,19 @@ describe('migrations', () => {
     await expect(db().query('UPDATE inventory SET stock = stock - 1 WHERE sku = $1', [s])).rejects.toThrow(/inventory_stock_check/);
   });
 
+  it('accepts CONFIRMING as an order status and rejects an unknown one (CHECK orders_status_check)', async () => {
+    const id = '00000000-0000-4000-8000-' + Date.now().toString(16).padStart(12, '0').slice(-12);
+    await db().query(`INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_token) VALUES ($1, 'migrations-it', 'CONFIRMING', 0, 'EUR', 't')`, [id]);
+    try {
+      expect((await db().query('SELECT status, saga_restarts, saga_checked_at FROM orders WHERE id = $1', [id])).rows).toEqual([{ status: 'CONFIRMING', saga_restarts: 0, saga_checked_at: null }]);
+      await expect(db().query(`UPDATE orders SET status = 'SHIPPED' WHERE id = $1`, [id])).rejects.toThrow(/orders_status_check/);
+      const applied = await db().query<{ name: string }>('SELECT name FROM pgmigrations ORDER BY run_on, id');
+      expect(applied.rows.map((r) => r.name)).toContain('1764600000000_order-confirming-and-sweeper');
+    } finally {
+      await db().query('DELETE FROM orders WHERE id = $1', [id]);
+    }
+  });
+
   it('looks in the explicit folder, then MIGRATIONS_DIR, then next to the bundle or the repo', () => {
     const explicit = mkdtempSync(join(tmpdir(), 'mig-'));
     const fromEnv = mkdtempSync(join(tmpdir(), 'mig-env-'));

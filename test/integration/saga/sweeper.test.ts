@@ -1,0 +1,205 @@
+/**
+ * OrderSagaSweeper on the real engines: every accepted order reaches a terminal state. One sweeper
+ * run (invoked like the schedule invokes it) drives an order whose saga never started, restarts one
+ * whose execution ended with the order still PENDING (replaying the steps done: one reservation),
+ * leaves a RUNNING execution alone, and reports an order stuck (SagaStuck) once its restarts are
+ * exhausted. It talks to the runtime's Step Functions over the AWS JSON API (@aws-sdk/client-sfn).
+ *
+ * The orders here are written as POST /orders writes them, with their order-created message never
+ * delivered, and backdated by 240 s: older than this file's threshold (120 s), younger than the
+ * default one (300 s) that other runtimes' sweepers on these engines use.
+ */
+process.env.SAGA_SWEEPER_MIN_AGE_SECONDS = '120';
+process.env.SAGA_SWEEPER_MAX_RESTARTS = '2';
+process.env.SAGA_SWEEPER_BATCH_SIZE = '500';
+process.env.PAYMENT_PROVIDER_TIMEOUT_MS = '10000';
+process.env.PAYMENT_PROVIDER_ATTEMPTS = '1';
+process.env.PAYMENT_BREAKER_THRESHOLD = '10000';
+process.env.SANDBOX_TIMEOUT_CARD_DELAY_MS = '3000';
+process.env.POWERTOOLS_LOG_LEVEL = process.env.LOGLEVEL ?? 'CRITICAL';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+
+import { endpoints } from '../../../local/engines/endpoints';
+import { createTopics, MemoryExecutionStore, scheduledEvent, startPlatform, type Platform } from '../../../local/runtime';
+import { manifest } from '../../../lib/manifest';
+import { metrics } from '../../../functions/shared/powertools';
+import type { SweepReport } from '../../../functions/order/use-cases/sweep-sagas';
+import {
+  CARDS,
+  backdate,
+  closeDb,
+  db,
+  deliverOrderCreated,
+  executionArnOf,
+  migrate,
+  newUser,
+  orderRow,
+  paymentOf,
+  placeUndelivered,
+  platformOptions,
+  reservationsOf,
+  sagaOf,
+  seedSku,
+  statesEntered,
+  stepsOf,
+  stockOf,
+  taskFailures,
+  until,
+} from './helpers';
+
+jest.setTimeout(120000);
+
+const AGE = 240;
+const store = new MemoryExecutionStore();
+let p: Platform;
+beforeAll(async () => {
+  await Promise.all([migrate(), createTopics(manifest, endpoints().kafkaBrokers)]);
+  // No consumers, no schedules: only this test starts sagas and runs the sweeper.
+  p = await startPlatform(platformOptions({ components: ['sfn', 'aws-endpoint'], executionStore: store }));
+});
+afterAll(async () => {
+  await p?.stop();
+  await closeDb();
+});
+
+const sweep = (): Promise<SweepReport> => p.handlers.invoke<SweepReport>('OrderSagaSweeper', scheduledEvent('OrderSagaSweeper'));
+const restartsOf = async (orderId: string): Promise<number> => (await db().query<{ saga_restarts: number }>('SELECT saga_restarts FROM orders WHERE id = $1', [orderId])).rows[0]!.saga_restarts;
+const executionsOf = async (orderId: string): Promise<string[]> =>
+  (await p.sfn.listExecutions({ stateMachineArn: p.stateMachineArns['OrderSaga']! })).executions.map((e) => e.name).filter((n) => n.startsWith(orderId)).sort();
+const eventCount = async (orderId: string, type: string): Promise<number> =>
+  Number((await db().query<{ n: string }>("SELECT count(*) AS n FROM outbox WHERE message_key = $1 AND payload->>'type' = $2", [orderId, type])).rows[0]!.n);
+
+/** An execution of the order saga that ended (as Step Functions keeps it) without settling the order. */
+async function endedExecution(orderId: string, name: string, input: unknown, status: 'FAILED' | 'ABORTED' | 'TIMED_OUT', error = 'CompensationFailed'): Promise<void> {
+  const startDate = new Date(Date.now() - AGE * 1000);
+  const created = await store.create({
+    executionArn: executionArnOf(p, name),
+    stateMachineArn: p.stateMachineArns['OrderSaga']!,
+    name,
+    status,
+    input: JSON.stringify(input),
+    startDate,
+    stopDate: new Date(startDate.getTime() + 1000),
+    ...(status === 'FAILED' ? { error, cause: 'A compensation step failed after its retries' } : {}),
+    history: [],
+  });
+  expect(created.created).toBe(true);
+  expect((await p.sfn.describeExecution(executionArnOf(p, name))).status).toBe(status);
+}
+
+describe('OrderSagaSweeper', () => {
+  it('starts the saga of an order whose order-created message was never delivered, in one run', async () => {
+    const s = await seedSku('sw-undelivered', 3, 700);
+    const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 2 }], CARDS.approve, AGE);
+    expect(await executionsOf(orderId)).toEqual([]);
+
+    const r = await sweep();
+    expect(r.started).toContain(orderId);
+    expect([...r.restarted, ...r.running, ...r.stuck, ...r.failed]).not.toContain(orderId);
+
+    const saga = await sagaOf(p, orderId); // named by the order id, as the SagaStarter names it
+    expect(saga.status).toBe('SUCCEEDED');
+    expect(taskFailures(saga.history)).toEqual([]);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CONFIRMED', cancel_error: null });
+    expect(await stockOf(s)).toBe(1);
+    expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 2, status: 'RESERVED' }]);
+    expect(await paymentOf(orderId)).toEqual({ status: 'CAPTURED', capture_id: expect.any(String) });
+    expect(await restartsOf(orderId)).toBe(0);
+    expect(await executionsOf(orderId)).toEqual([orderId]);
+
+    // Terminal now: the next run does not look at it again.
+    await backdate(orderId, AGE);
+    const again = await sweep();
+    expect(Object.values(again).filter(Array.isArray).flat()).not.toContain(orderId);
+  });
+
+  it('restarts an order whose execution ended with the order still PENDING: the done steps replay, one reservation, one authorization', async () => {
+    const s = await seedSku('sw-ended', 5, 400);
+    const { orderId, data } = await placeUndelivered(newUser(), [{ sku: s, quantity: 2 }], CARDS.approve);
+    // What the dead execution had done: reserved the stock and authorized the card, through the real tasks.
+    await p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId, items: data.items });
+    await p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId, amountCents: 800, currency: 'EUR', paymentToken: CARDS.approve });
+    expect(await stockOf(s)).toBe(3);
+    await endedExecution(orderId, orderId, data, 'FAILED');
+    await backdate(orderId, AGE);
+
+    const r = await sweep();
+    expect(r.restarted).toContain(orderId);
+    expect(await restartsOf(orderId)).toBe(1);
+
+    const saga = await sagaOf(p, `${orderId}-r1`);
+    expect(saga.status).toBe('SUCCEEDED');
+    expect(statesEntered(saga.history)).toEqual(['ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'CapturePayment', 'ConfirmOrder', 'PublishOrderCompleted', 'OrderConfirmed']);
+    expect((await orderRow(orderId)).status).toBe('CONFIRMED');
+    expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 2, status: 'RESERVED' }]);
+    expect(await stockOf(s)).toBe(3); // decremented once
+    expect(await eventCount(orderId, 'InventoryReserved')).toBe(1);
+    expect(await eventCount(orderId, 'PaymentAuthorized')).toBe(1);
+    expect((await paymentOf(orderId))?.status).toBe('CAPTURED');
+    expect(await executionsOf(orderId)).toEqual([orderId, `${orderId}-r1`]);
+  });
+
+  it('restarts a saga that died mid-compensation: it finishes compensating and never captures', async () => {
+    const s = await seedSku('sw-compensating', 2);
+    const { orderId, data } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+    await p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId, items: data.items });
+    await p.handlers.invoke('InventoryTasks', { action: 'release', orderId });
+    await endedExecution(orderId, orderId, data, 'ABORTED');
+    await backdate(orderId, AGE);
+
+    expect((await sweep()).restarted).toContain(orderId);
+    const saga = await sagaOf(p, `${orderId}-r1`);
+    expect(saga.status).toBe('SUCCEEDED');
+    expect(taskFailures(saga.history)).toEqual([{ state: 'BeginConfirmation', error: 'SagaAlreadyCompensatedError', cause: expect.stringContaining('inventory.release') }]);
+    expect(statesEntered(saga.history)).not.toContain('CapturePayment');
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'SagaAlreadyCompensatedError' });
+    expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 1, status: 'RELEASED' }]);
+    expect(await stockOf(s)).toBe(2);
+    expect((await paymentOf(orderId))?.status).toBe('VOIDED');
+    expect(await stepsOf(orderId)).not.toContain('payment.capture');
+  });
+
+  it('leaves an order alone while its execution is RUNNING', async () => {
+    const s = await seedSku('sw-running', 2);
+    const { orderId, event } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.timeout);
+    await deliverOrderCreated(p, event);
+    // Reserved; the provider takes 3 s to answer the authorization: the execution is RUNNING.
+    await until('the reservation', async () => ((await reservationsOf(orderId)).length > 0 ? true : undefined));
+    await backdate(orderId, AGE);
+
+    const r = await sweep();
+    expect(r.running).toContain(orderId);
+    expect([...r.started, ...r.restarted, ...r.stuck, ...r.failed]).not.toContain(orderId);
+    expect((await p.sfn.describeExecution(executionArnOf(p, orderId))).status).toBe('RUNNING');
+    expect(await executionsOf(orderId)).toEqual([orderId]);
+    expect(await restartsOf(orderId)).toBe(0);
+
+    // It settles by itself (the time-out card ends in compensation); only the one execution ran.
+    const saga = await sagaOf(p, orderId);
+    expect(saga.status).toBe('SUCCEEDED');
+    expect((await orderRow(orderId)).status).toBe('CANCELLED');
+    expect(await executionsOf(orderId)).toEqual([orderId]);
+    expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 1, status: 'RELEASED' }]);
+  });
+
+  it('reports an order stuck once its restarts are exhausted: error log and SagaStuck metric, no new execution', async () => {
+    const s = await seedSku('sw-stuck', 1);
+    const { orderId, data } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve, AGE);
+    await db().query('UPDATE orders SET saga_restarts = 2 WHERE id = $1', [orderId]);
+    await endedExecution(orderId, `${orderId}-r2`, data, 'FAILED');
+    const added = jest.spyOn(metrics, 'addMetric');
+    try {
+      const r = await sweep();
+      expect(r.stuck).toContain(orderId);
+      expect([...r.started, ...r.restarted, ...r.running]).not.toContain(orderId);
+      expect(added).toHaveBeenCalledWith('SagaStuck', 'Count', 1);
+      expect(await executionsOf(orderId)).toEqual([`${orderId}-r2`]);
+      expect((await orderRow(orderId)).status).toBe('PENDING');
+      expect(await restartsOf(orderId)).toBe(2);
+    } finally {
+      added.mockRestore();
+      // Do not leave a stuck order for the other runtimes' sweepers on these engines.
+      await db().query("UPDATE orders SET status = 'CANCELLED', cancel_error = 'TestCleanup' WHERE id = $1", [orderId]);
+    }
+  });
+});
