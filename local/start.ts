@@ -8,11 +8,16 @@
  *      (a second Ctrl-C exits at once with 130; running executions then stay RUNNING and resume next start).
  * Env: PORT (gateway, default 3000), AWS_PORT (Step Functions/EventBridge endpoint, default 3001),
  *      SCHEDULE_INTERVAL_MS (default 1000), SKIP_ENGINES=1 (do not start engines, only use the endpoints),
- *      LOCAL_COMPONENTS=gateway,sfn,... (a subset of gateway, consumers, schedules, sfn, aws-endpoint; default all).
+ *      LOCAL_COMPONENTS=gateway,sfn,... (a subset of gateway, consumers, schedules, sfn, aws-endpoint; default all),
+ *      LOCAL_WORKERS=auto|N (default auto = one worker process per core, at most 4; 1 = everything in this
+ *      process; see local/runtime/cluster.ts for what the workers share),
+ *      LOCAL_CONSUMER_GROUP_SUFFIX (appended to every consumer group: a second runtime on the same Kafka),
+ *      LOCAL_CONSUMERS_FROM=latest (a NEW consumer group starts at the end of its topics, not the beginning).
  */
 import './polyfills';
 import { engineEnv, endpoints } from './engines/endpoints';
-import { ALL_COMPONENTS, startPlatform, type Component } from './runtime';
+import { ALL_COMPONENTS, LOCAL_EVENT_BUS, startPlatform, type Component } from './runtime';
+import { startCluster, workerCount } from './runtime/cluster';
 
 const say = (m: string) => process.stdout.write(`${m}\n`);
 
@@ -38,13 +43,34 @@ async function main(): Promise<void> {
   const components = (process.env.LOCAL_COMPONENTS ?? '').split(',').map((c) => c.trim()).filter(Boolean) as Component[];
   const unknown = components.filter((c) => !ALL_COMPONENTS.includes(c));
   if (unknown.length > 0) throw new Error(`LOCAL_COMPONENTS: unknown component(s) ${unknown.join(', ')} (expected ${ALL_COMPONENTS.join(', ')})`);
-  const platform = await startPlatform({
+  const workers = workerCount();
+  const consumerGroupSuffix = process.env.LOCAL_CONSUMER_GROUP_SUFFIX ?? '';
+  const fromLatest = process.env.LOCAL_CONSUMERS_FROM === 'latest';
+  const common = {
     ...(components.length > 0 ? { components } : {}),
     port: Number(process.env.PORT ?? 3000),
     awsPort: Number(process.env.AWS_PORT ?? 3001),
     scheduleIntervalMs: Number(process.env.SCHEDULE_INTERVAL_MS ?? 1000),
     resumeRunningExecutions: true,
-  });
+    ...(consumerGroupSuffix || fromLatest ? { consumer: { groupIdSuffix: consumerGroupSuffix, fromBeginning: !fromLatest } } : {}),
+  };
+  let platform: {
+    url: string;
+    awsUrl: string;
+    stateMachineArns: Readonly<Record<string, string>>;
+    consumers: ReadonlyArray<{ handler: string; topics: readonly string[] }>;
+    schedules: readonly string[];
+    stop(): Promise<void>;
+  };
+  let workerLine = `1, in this process (pid ${process.pid}; LOCAL_WORKERS=auto uses every core)`;
+  if (workers > 1) {
+    const c = await startCluster({ ...common, workers, log: say });
+    platform = c;
+    workerLine = `${c.workers.map((w) => `#${w.index} pid ${w.pid}`).join(', ')}  (LOCAL_WORKERS=${workers}; schedules run in #1)`;
+  } else {
+    const p = await startPlatform(common);
+    platform = { ...p, consumers: p.consumers?.groups ?? [], schedules: p.schedules?.handlers ?? [], stop: () => p.stop() };
+  }
 
   const e = endpoints();
   const sms = Object.entries(platform.stateMachineArns);
@@ -53,9 +79,10 @@ async function main(): Promise<void> {
   say(`  API gateway        ${platform.url || '(not started)'}            (GET /health)`);
   if (platform.url) say(`  OpenAPI document   ${platform.url}/openapi.json`);
   say(`  Step Functions     ${platform.awsUrl}            (AWS_ENDPOINT_URL_SFN; ${sms.map(([n, a]) => `${n}: ${a}`).join(', ') || 'no state machine'})`);
-  say(`  EventBridge        ${platform.awsUrl}            (AWS_ENDPOINT_URL_EVENTBRIDGE; bus ${platform.bus.busName})`);
-  say(`  consumers          ${platform.consumers?.groups.map((g) => `${g.handler}<-${g.topics.join('+')}`).join(', ') || 'none'}`);
-  say(`  schedules          ${platform.schedules?.handlers.join(', ') || 'none'}`);
+  say(`  EventBridge        ${platform.awsUrl}            (AWS_ENDPOINT_URL_EVENTBRIDGE; bus ${LOCAL_EVENT_BUS})`);
+  say(`  workers            ${workerLine}`);
+  say(`  consumers          ${platform.consumers.map((g) => `${g.handler}<-${g.topics.join('+')}`).join(', ') || 'none'}`);
+  say(`  schedules          ${platform.schedules.join(', ') || 'none'}`);
   say(`  PostgreSQL         ${e.pgUrl}`);
   say(`  Kafka              ${e.kafkaBrokers.join(',')}`);
   say(`  Redis              ${e.redisUrl}`);

@@ -102,3 +102,21 @@ export function engineEnv(env: NodeJS.ProcessEnv = process.env): Record<string, 
     AWS_REGION: env.AWS_REGION ?? 'us-east-1',
   };
 }
+
+/** True when something accepts connections on a managed engine's port (engines already running). */
+export async function anyEngineRunning(only: readonly EngineName[] = ENGINE_NAMES): Promise<boolean> {
+  const { connect } = await import('node:net');
+  const answers = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port });
+      const done = (ok: boolean) => {
+        s.destroy();
+        resolve(ok);
+      };
+      s.setTimeout(500, () => done(false));
+      s.once('connect', () => done(true));
+      s.once('error', () => done(false));
+    });
+  const managed = only.filter((n) => !isExternal(n));
+  return (await Promise.all(managed.map((n) => answers(PORTS[n])))).some(Boolean);
+}

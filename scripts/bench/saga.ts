@@ -71,8 +71,16 @@ async function pgTps(pgUrl: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { ensureEngines } = await import('../../local/engines');
-  const eps = await ensureEngines({ only: ['postgres', 'kafka'], log: say });
+  // Like the integration tests: with no engine running, the bench runs its own on `.engines/bench`
+  // (stopped at the end), so its thousands of orders never land in the data `npm start` replays.
+  const { anyEngineRunning } = await import('../../local/engines/endpoints');
+  const ownEngines = !process.env.ENGINES_STATE_DIR && !(await anyEngineRunning(['postgres', 'kafka']));
+  if (ownEngines) process.env.ENGINES_STATE_DIR = join(__dirname, '../../.engines/bench');
+  else say('!!! reusing the running engines: the bench orders stay in their data (order-created, orders) !!!');
+  const { acquireLease, releaseLease, startEngines } = await import('../../local/engines');
+  await acquireLease();
+  const eps = (await startEngines({ only: ['postgres', 'kafka'], ephemeral: ownEngines, log: say })).endpoints;
+  const releaseEngines = () => releaseLease({ log: say }).catch(() => []);
   process.env.PG_URL ??= eps.pgUrl;
   process.env.KAFKA_BROKERS ??= eps.kafkaBrokers.join(',');
   const { runMigrations } = await import('../../functions/platform/migrations');
@@ -226,7 +234,7 @@ async function main(): Promise<void> {
   const orders_per_s = placedB.length / wallB;
   const latB = placedB.filter((x) => terminal.has(x.orderId)).map((x) => terminal.get(x.orderId)!.at - x.t0).sort((a, b) => a - b);
   const resB = await check(skusB, placedB.map((x) => x.orderId), Math.floor((BURST * 0.95) / SKUS));
-  say(`throughput: ${orders_per_s.toFixed(1)} orders/s, ${cpuMsPerOrder.toFixed(1)} ms CPU per order (the platform process got ${(cpuShare * 100).toFixed(0)}% of a core), p99 ${pct(latB, 99).toFixed(1)} ms; ${JSON.stringify(resB)}`);
+  say(`throughput: ${orders_per_s.toFixed(1)} orders/s, ${cpuMsPerOrder.toFixed(1)} ms CPU per order (the platform's ${server.workers} worker(s) used ${(cpuShare * 100).toFixed(0)}% of a core), p99 ${pct(latB, 99).toFixed(1)} ms; ${JSON.stringify(resB)}`);
 
   // Phase 3: open loop at the target rate (p50_ms / p99_ms), then at half the measured capacity.
   const A = await openLoop('rate', N, RATE, BURST);
@@ -237,6 +245,7 @@ async function main(): Promise<void> {
   await poller;
   await server.stop();
   await db.end();
+  await releaseEngines();
 
   const result = {
     orders: A.placed.length + placedB.length + S.placed.length,
@@ -257,6 +266,7 @@ async function main(): Promise<void> {
     burst_concurrency: CONCURRENCY,
     cpu_ms_per_order: round(cpuMsPerOrder),
     cpu_share_of_one_core: round(cpuShare, 2),
+    workers: server.workers,
     load_avg_1m: round(loadavg()[0] ?? 0, 1),
     not_terminal: A.res.pending + resB.pending + S.res.pending,
     failed_posts: failedPosts,
@@ -270,26 +280,37 @@ async function main(): Promise<void> {
   if (result.oversold > 0 || result.not_terminal > 0) process.exitCode = 1;
 }
 
-/** Child process: the local platform (gateway, consumers, Step Functions runner, handlers). */
+/**
+ * Child process: the local platform as `npm start` runs it (local/runtime/cluster.ts: one worker
+ * process per core, each with gateway, consumers, Step Functions runner and handlers; executions in
+ * PostgreSQL), with the bench's own consumer groups. BENCH_WORKERS overrides the worker count.
+ */
 async function serve(): Promise<void> {
-  const { startPlatform } = await import('../../local/runtime');
-  const p = await startPlatform({
+  const { startCluster, workerCount } = await import('../../local/runtime/cluster');
+  const workers = process.env.BENCH_WORKERS ? Number(process.env.BENCH_WORKERS) : workerCount();
+  const c = await startCluster({
+    workers,
     port: 0,
     awsPort: 0,
-    executionStore: 'memory',
-    components: ['gateway', 'consumers', 'sfn', 'aws-endpoint', 'schedules'],
     scheduleIntervalMs: 2000,
     consumer: { groupIdSuffix: process.env.BENCH_GROUP_SUFFIX ?? '', fromBeginning: false },
+    resumeRunningExecutions: false, // only its own orders
+    log: (m) => process.stderr.write(`bench:saga: ${m}\n`),
   });
   process.on('message', (m: { op: string }) => {
-    if (m.op === 'cpu') process.send!({ op: 'cpu', cpu: process.cpuUsage() });
-    if (m.op === 'stop') void p.stop().then(() => process.exit(0));
+    if (m.op === 'cpu') {
+      void c.cpuUsage().then((w) => {
+        const own = process.cpuUsage();
+        process.send!({ op: 'cpu', cpu: { user: w.user + own.user, system: w.system + own.system } });
+      });
+    }
+    if (m.op === 'stop') void c.stop().then(() => process.exit(0));
   });
-  process.on('disconnect', () => process.exit(1)); // the driver is gone
-  process.send!({ op: 'ready', url: p.url });
+  process.on('disconnect', () => void c.stop().then(() => process.exit(1))); // the driver is gone
+  process.send!({ op: 'ready', url: c.url, workers });
 }
 
-async function startServer(groupSuffix: string): Promise<{ url: string; cpu(): Promise<NodeJS.CpuUsage>; stop(): Promise<void>; kill(): void }> {
+async function startServer(groupSuffix: string): Promise<{ url: string; workers: number; cpu(): Promise<NodeJS.CpuUsage>; stop(): Promise<void>; kill(): void }> {
   const child = fork(__filename, ['--serve'], { execArgv: [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], env: { ...process.env, BENCH_GROUP_SUFFIX: groupSuffix }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (op: string) =>
     new Promise<any>((resolve, reject) => {
@@ -304,6 +325,7 @@ async function startServer(groupSuffix: string): Promise<{ url: string; cpu(): P
   const ready = await next('ready');
   return {
     url: ready.url as string,
+    workers: ready.workers as number,
     async cpu() {
       const r = next('cpu');
       child.send({ op: 'cpu' });

@@ -12,26 +12,8 @@
  * (a later `npm start` would otherwise replay thousands of test orders from `order-created`).
  */
 import '../../local/polyfills';
-import { connect } from 'node:net';
 import * as path from 'node:path';
-import { ENGINE_NAMES, PORTS, isExternal } from '../../local/engines/endpoints';
-
-/** True when something accepts connections on a managed engine's port (engines already running). */
-async function anyEngineRunning(): Promise<boolean> {
-  const answers = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port });
-      const done = (ok: boolean) => {
-        s.destroy();
-        resolve(ok);
-      };
-      s.setTimeout(500, () => done(false));
-      s.once('connect', () => done(true));
-      s.once('error', () => done(false));
-    });
-  const managed = ENGINE_NAMES.filter((n) => !isExternal(n));
-  return (await Promise.all(managed.map((n) => answers(PORTS[n])))).some(Boolean);
-}
+import { anyEngineRunning } from '../../local/engines/endpoints';
 
 export default async function globalSetup(): Promise<void> {
   const t0 = Date.now();
