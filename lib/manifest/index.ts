@@ -40,8 +40,12 @@ export function allHandlers(m: PlatformManifest = manifest): Array<HandlerDef & 
   return m.services.flatMap((s) => s.handlers.map((h) => ({ ...h, service: s.name })));
 }
 
+/** Handlers by name, built once per manifest object (the local runtime looks one up on every invoke). */
+const byName = new WeakMap<PlatformManifest, Map<string, HandlerDef & { service: ServiceDef['name'] }>>();
 export function handlerByName(name: string, m: PlatformManifest = manifest): HandlerDef & { service: ServiceDef['name'] } {
-  const h = allHandlers(m).find((x) => x.name === name);
+  let index = byName.get(m);
+  if (!index) byName.set(m, (index = new Map(allHandlers(m).map((h) => [h.name, h]))));
+  const h = index.get(name);
   if (!h) throw new Error(`manifest has no handler named '${name}'`);
   return h;
 }
