@@ -87,6 +87,12 @@ export const IAM_FINDINGS: readonly FindingAcknowledgement[] = [
   },
   {
     rule: 'IAM5',
+    path: /^Shop-[a-z]+-App\/[A-Za-z0-9]+\/ServiceRole\/DefaultPolicy\//,
+    finding: /^Resource::arn:<AWS::Partition>:states:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|\d{12}):execution:\{"Fn::Select":\[6,\{"Fn::Split":\[":",\{"Ref":"[A-Za-z0-9]+StateMachine[A-Za-z0-9]+"\}\]\}\]\}:\*$/,
+    reason: 'states:DescribeExecution (the saga sweeper, store saga-describe) on the executions of the one order saga state machine (execution ARN prefix + ":*"); execution names are order ids, data.',
+  },
+  {
+    rule: 'IAM5',
     path: /^Shop-[a-z]+-App\/[A-Za-z0-9]+Provider\/framework-onEvent\//,
     finding: /^Resource::(<[A-Za-z0-9]+\.Arn>:)?\*$/,
     reason: 'The custom-resource Provider framework may invoke its one handler function and its versions (function ARN + ":*"); X-Ray PutTraceSegments has no resource-level permissions.',

@@ -94,6 +94,13 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
+    alarm('SagaStuckMetric', {
+      alarmDescription: 'An order is not terminal after the saga sweeper used up its restarts (Shop/SagaStuck, service=order): see the OrderSagaSweeper "saga stuck" log',
+      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'SagaStuck', dimensionsMap: { service: 'order' }, period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
     for (const [handler, dlq] of dlqs) {
       alarm(`${handler}DlqDepth`, {
         alarmDescription: `${handler}: records in the on-failure queue`,

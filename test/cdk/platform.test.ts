@@ -327,6 +327,7 @@ describe.each(STAGES)('%s stage', (stage) => {
     expect(has((a) => JSON.stringify(a.Metrics ?? []).includes('ExecutionsFailed'))).toBe(true);
     expect(has((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toBe(true);
     expect(has((a) => a.MetricName === 'OffsetLag')).toBe(true);
+    expect(has((a) => a.MetricName === 'SagaStuck' && a.Namespace === 'Shop' && a.Threshold === 1)).toBe(true);
     for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
     const dashboard = JSON.stringify(s().templates.Observability.findResources('AWS::CloudWatch::Dashboard'));
     for (const m of ['OrdersPlaced', 'CacheHit', 'CacheMiss', 'OffsetLag', 'p99', 'ExecutionsSucceeded']) expect([m, dashboard.includes(m)]).toEqual([m, true]);
