@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   say(`  OpenSearch         ${e.opensearchUrl}`);
   say(`  Mongo wire         ${e.mongoUrl}`);
   say(`  DynamoDB           ${e.dynamodbEndpoint}`);
+  if (Number(process.versions.node.split('.')[0]) < 22) say(`note: Node.js ${process.versions.node}: AWS SDK v3 releases after January 2027 need Node.js >= 22 (the Lambdas run Node.js 24).`);
   say('Ctrl-C stops it (engines keep running: npm run engines -- stop).');
 
   let stopping = false;

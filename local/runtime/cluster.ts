@@ -118,7 +118,8 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterHandle>
   let stopping = false;
   const fork = (spec: WorkerSpec): Promise<{ worker: Worker; ready: Ready }> =>
     new Promise((resolve, reject) => {
-      const worker = cluster.fork({ ...opts.env, LOCAL_WORKER_SPEC: JSON.stringify(spec), LOCAL_WORKER_INDEX: String(spec.index) });
+      // The SDK's Node-version notice once per worker is noise: `npm start` prints it once.
+      const worker = cluster.fork({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env, LOCAL_WORKER_SPEC: JSON.stringify(spec), LOCAL_WORKER_INDEX: String(spec.index) });
       workers.set(spec.index, { worker, spec });
       const onMessage = (m: FromWorker) => {
         if (m.op === 'ready') {
