@@ -129,12 +129,12 @@ async function main(): Promise<void> {
     for (let tick = 0; polling; tick++) {
       if (outstanding.size > 0) {
         const r = await db.query<{ id: string; status: string; at: Date }>(
-          `SELECT id, status, updated_at AS at FROM orders WHERE updated_at > now() - interval '1 second' AND status <> 'PENDING'`,
+          `SELECT id, status, updated_at AS at FROM orders WHERE updated_at > now() - interval '1 second' AND status IN ('CONFIRMED', 'CANCELLED')`,
         );
         record(r.rows);
         if (tick % 20 === 0 && outstanding.size > 0) {
           const ids = [...outstanding].slice(0, 500);
-          record((await db.query<{ id: string; status: string; at: Date }>(`SELECT id, status, updated_at AS at FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'PENDING'`, [ids])).rows);
+          record((await db.query<{ id: string; status: string; at: Date }>(`SELECT id, status, updated_at AS at FROM orders WHERE id = ANY($1::uuid[]) AND status IN ('CONFIRMED', 'CANCELLED')`, [ids])).rows);
         }
       }
       await new Promise((res) => setTimeout(res, 50));
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
       [skus],
     );
     const oversold = sold.rows.reduce((n, r) => n + Math.max(0, Number(r.confirmed) - initialPerSku) + Math.max(0, -r.stock), 0);
-    return { confirmed: by['CONFIRMED'] ?? 0, cancelled: by['CANCELLED'] ?? 0, pending: by['PENDING'] ?? 0, oversold };
+    return { confirmed: by['CONFIRMED'] ?? 0, cancelled: by['CANCELLED'] ?? 0, pending: (by['PENDING'] ?? 0) + (by['CONFIRMING'] ?? 0), oversold };
   }
 
   // Warm-up: connections, producers, consumer fetch loop, JIT.
