@@ -40,26 +40,42 @@ export function toInvocationError(err: unknown): LambdaInvocationError {
   return new LambdaInvocationError('Error', typeof err === 'string' ? err : JSON.stringify(err), [], err);
 }
 
-function lambdaContext(def: HandlerDef, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
+/** What every invocation of one handler shares: resolved once per handler (not per invocation). */
+interface Loaded {
+  readonly def: HandlerDef;
+  readonly fn: LambdaFn;
+  readonly timeoutMs: number;
+  readonly timeoutMessage: string;
+  readonly arn: string;
+  readonly memory: string;
+  readonly logGroupName: string;
+  readonly logStreamName: string;
+}
+
+const noop = (): undefined => undefined;
+function remainingTime(deadline: number): () => number {
+  return () => Math.max(0, deadline - Date.now());
+}
+
+function lambdaContext(l: Loaded): Context {
   return {
     callbackWaitsForEmptyEventLoop: true,
-    functionName: def.name,
+    functionName: l.def.name,
     functionVersion: '$LATEST',
-    invokedFunctionArn: lambdaArn(def.name),
-    memoryLimitInMB: String(def.memoryMb ?? 512),
+    invokedFunctionArn: l.arn,
+    memoryLimitInMB: l.memory,
     awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${def.name}`,
-    logStreamName: `local/${region()}/${process.pid}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
+    logGroupName: l.logGroupName,
+    logStreamName: l.logStreamName,
+    getRemainingTimeInMillis: remainingTime(Date.now() + l.timeoutMs),
+    done: noop,
+    fail: noop,
+    succeed: noop,
   };
 }
 
 export class HandlerRegistry {
-  private readonly modules = new Map<string, LambdaFn>();
+  private readonly loaded = new Map<string, Loaded>();
 
   constructor(
     readonly manifest: PlatformManifest,
@@ -69,22 +85,38 @@ export class HandlerRegistry {
   ) {}
 
   def(name: string): HandlerDef {
-    return handlerByName(name, this.manifest);
+    return this.loaded.get(name)?.def ?? handlerByName(name, this.manifest);
   }
 
   /** Loads (once) and returns the exported function of a manifest handler. */
   load(name: string): LambdaFn {
-    const cached = this.modules.get(name);
+    return this.entry(name).fn;
+  }
+
+  /** The handler's module and everything its invocations share, resolved on first use. */
+  private entry(name: string): Loaded {
+    const cached = this.loaded.get(name);
     if (cached) return cached;
-    const def = this.def(name);
+    const def = handlerByName(name, this.manifest);
     const file = path.resolve(this.rootDir, def.entry);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(file) as Record<string, unknown>;
     const exportName = def.export ?? 'handler';
     const fn = mod[exportName];
     if (typeof fn !== 'function') throw new Error(`handler '${name}': ${def.entry} has no exported function '${exportName}'`);
-    this.modules.set(name, fn as LambdaFn);
-    return fn as LambdaFn;
+    const timeoutMs = this.timeoutOverrideMs ?? (def.timeoutSeconds ?? 10) * 1000;
+    const l: Loaded = {
+      def,
+      fn: fn as LambdaFn,
+      timeoutMs,
+      timeoutMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+      arn: lambdaArn(def.name),
+      memory: String(def.memoryMb ?? 512),
+      logGroupName: `/aws/lambda/${def.name}`,
+      logStreamName: `local/${region()}/${process.pid}`,
+    };
+    this.loaded.set(name, l);
+    return l;
   }
 
   /**
@@ -92,25 +124,33 @@ export class HandlerRegistry {
    * rejects with a LambdaInvocationError (errorType = the thrown error's name).
    */
   async invoke<T = unknown>(name: string, event: unknown): Promise<T> {
-    const def = this.def(name);
-    const fn = this.load(name);
-    const timeoutMs = this.timeoutOverrideMs ?? (def.timeoutSeconds ?? 10) * 1000;
+    const l = this.entry(name);
     const payload = event === undefined ? undefined : (JSON.parse(JSON.stringify(event)) as unknown);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new LambdaInvocationError('Sandbox.Timedout', `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`)),
-        timeoutMs,
-      );
-      timer.unref();
-    });
     try {
-      const result = await Promise.race([Promise.resolve().then(() => fn(payload, lambdaContext(def, timeoutMs))), timeout]);
+      const result = await this.run(l, payload);
       return (result === undefined ? null : JSON.parse(JSON.stringify(result))) as T;
     } catch (err) {
       throw toInvocationError(err);
-    } finally {
-      clearTimeout(timer);
     }
+  }
+
+  /** Calls the handler (in a microtask, as before) and settles with its result, or Sandbox.Timedout after its timeout. */
+  private run(l: Loaded, payload: unknown): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new LambdaInvocationError('Sandbox.Timedout', l.timeoutMessage)), l.timeoutMs);
+      timer.unref();
+      Promise.resolve()
+        .then(() => l.fn(payload, lambdaContext(l)))
+        .then(
+          (v) => {
+            clearTimeout(timer);
+            resolve(v);
+          },
+          (err: unknown) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        );
+    });
   }
 }
