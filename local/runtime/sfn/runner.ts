@@ -10,6 +10,7 @@ import type { LocalEventBus, PutEventsEntry } from '../eventbus';
 import { REPO_ROOT, toInvocationError, type HandlerRegistry } from '../handlers';
 import { log } from '../log';
 import { bindTasks, retryableStates, substitute, type AslDefinition, type TaskBinding } from './asl';
+import { installJsonPathFastPath } from './jsonpath-fast';
 import { MemoryExecutionStore } from './store';
 import { SfnError, type ExecutionDescription, type ExecutionRecord, type ExecutionStatus, type ExecutionStore, type HistoryEvent } from './types';
 
@@ -24,6 +25,8 @@ import { SfnError, type ExecutionDescription, type ExecutionRecord, type Executi
  *  - A handler error surfaces with its name as the Step Functions error and Lambda's JSON error
  *    payload as the cause, so Retry/Catch on e.g. "TransientError" behave as on AWS.
  */
+installJsonPathFastPath();
+
 export type RetryIntervalOverrides = number | Record<string, number | number[]>;
 
 export interface RegisterOptions {
