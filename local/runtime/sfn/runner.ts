@@ -97,6 +97,14 @@ function canonical(json: string): string {
   return JSON.stringify(sort(JSON.parse(json)));
 }
 
+/** History helpers, made once (not per event: the bundler wraps every named closure in a __name call). */
+function j(v: unknown): string | undefined {
+  return v === undefined ? undefined : JSON.stringify(v);
+}
+function strCause(c: unknown): string {
+  return typeof c === 'string' ? c : c instanceof Error ? c.message : JSON.stringify(c);
+}
+
 const describe = (r: ExecutionRecord): ExecutionDescription => {
   const { history: _h, owner: _o, ...rest } = r;
   return { ...rest };
@@ -251,8 +259,6 @@ export class LocalStepFunctions {
       for await (const ev of run.eventLogs) {
         const ts = new Date(ev.timestamp).toISOString();
         const st = 'state' in ev ? ev.state : undefined;
-        const j = (v: unknown) => (v === undefined ? undefined : JSON.stringify(v));
-        const strCause = (c: unknown) => (typeof c === 'string' ? c : c instanceof Error ? c.message : JSON.stringify(c));
         switch (ev.type) {
           case 'ExecutionStarted':
             add({ timestamp: ts, type: 'ExecutionStarted', input: j(ev.input) });
@@ -305,7 +311,9 @@ export class LocalStepFunctions {
       }
       record.stopDate = new Date();
       // The event log closes with the terminal event; give it a moment, but never hang on it.
-      await Promise.race([collect, new Promise((r) => setTimeout(r, 1000).unref())]).catch(() => undefined);
+      let wait: NodeJS.Timeout | undefined;
+      await Promise.race([collect, new Promise((r) => (wait = setTimeout(r, 1000)).unref())]).catch(() => undefined);
+      clearTimeout(wait);
       // Aborted by a shutdown: leave it RUNNING in the store, so the next start can resume it.
       if (!(record.status === 'ABORTED' && this.stopped)) await this.persistFinish(record);
       this.live.delete(record.executionArn);
