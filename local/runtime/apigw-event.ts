@@ -158,9 +158,16 @@ export function buildProxyEvent(
   } as APIGatewayProxyEvent;
 }
 
+const resourceRegexes = new Map<string, RegExp>();
 /** `*` in a policy resource matches any run of characters (as in IAM for execute-api). */
 function resourceMatches(pattern: string, arn: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  let re = resourceRegexes.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    // Compiled once per resource pattern (the cached authorizer policy is evaluated on every request).
+    if (resourceRegexes.size >= 1000) resourceRegexes.clear();
+    resourceRegexes.set(pattern, re);
+  }
   return re.test(arn);
 }
 
