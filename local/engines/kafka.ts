@@ -132,7 +132,9 @@ export const kafka: Engine = {
   async prepare(log: Log) {
     writeConfig();
     if (existsSync(path.join(DATA, 'meta.properties'))) return;
-    const clusterId = randomBytes(16).toString('base64url'); // 22 chars, what kafka-storage random-uuid prints
+    // 22 chars, what kafka-storage random-uuid prints; never a leading '-' (the CLI would read it as an option).
+    let clusterId = randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
     log(`kafka-storage format (cluster ${clusterId})`);
     await run(await java(), [...jvmArgs(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', CONFIG, '--ignore-formatted'], {
       logTo: logFile('kafka'),

@@ -13,8 +13,17 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const CACHE_DIR = path.join(ROOT, '.cache', 'engines');
 /** The Python virtualenv shared by moto (DynamoDB) and cfn-lint (git-ignored). */
 export const VENV_DIR = path.join(ROOT, '.cache', 'venv');
-/** Data, logs and pid files (git-ignored). ENGINES_STATE_DIR moves them (tests run a throw-away set there). */
-export const STATE_DIR = process.env.ENGINES_STATE_DIR ? path.resolve(process.env.ENGINES_STATE_DIR) : path.join(ROOT, '.engines');
+/**
+ * Data, logs and pid files (git-ignored). ENGINES_STATE_DIR moves them (tests run a throw-away set there).
+ * A set started with ENGINES_PORT_OFFSET=N is another set of engines: without ENGINES_STATE_DIR it
+ * keeps its files in `.engines/offset-N`, never in the default set's (its pid files would be overwritten).
+ */
+export function stateRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.ENGINES_STATE_DIR) return path.resolve(env.ENGINES_STATE_DIR);
+  const offset = Number(env.ENGINES_PORT_OFFSET?.trim() || 0);
+  return Number.isInteger(offset) && offset > 0 ? path.join(ROOT, '.engines', `offset-${offset}`) : path.join(ROOT, '.engines');
+}
+export const STATE_DIR = stateRoot();
 
 export function stateDir(name: EngineName): string {
   return path.join(STATE_DIR, name);
