@@ -9,7 +9,7 @@
  * Env: PORT (gateway, default 3000), AWS_PORT (Step Functions/EventBridge endpoint, default 3001),
  *      SCHEDULE_INTERVAL_MS (default 1000), SKIP_ENGINES=1 (do not start engines, only use the endpoints),
  *      LOCAL_COMPONENTS=gateway,sfn,... (a subset of gateway, consumers, schedules, sfn, aws-endpoint; default all),
- *      LOCAL_WORKERS=auto|N (default auto = one worker process per core, at most 4; 1 = everything in this
+ *      LOCAL_WORKERS=auto|N (default auto = half the cores, at most 4; 1 = everything in this
  *      process; see local/runtime/cluster.ts for what the workers share),
  *      LOCAL_CONSUMER_GROUP_SUFFIX (appended to every consumer group: a second runtime on the same Kafka),
  *      LOCAL_CONSUMERS_FROM=latest (a NEW consumer group starts at the end of its topics, not the beginning).
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     schedules: readonly string[];
     stop(): Promise<void>;
   };
-  let workerLine = `1, in this process (pid ${process.pid}; LOCAL_WORKERS=auto uses every core)`;
+  let workerLine = `1, in this process (pid ${process.pid}; LOCAL_WORKERS=N runs N worker processes)`;
   if (workers > 1) {
     const c = await startCluster({ ...common, workers, log: say });
     platform = c;
