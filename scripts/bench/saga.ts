@@ -25,8 +25,8 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 
@@ -38,6 +38,17 @@ const PG_CLIENTS = Number(process.env.BENCH_PG_CLIENTS ?? 8);
 const PG_SECONDS = Number(process.env.BENCH_PG_SECONDS ?? 5);
 const SKUS = Number(process.env.BENCH_SKUS ?? 10);
 const say = (m: string) => process.stderr.write(`bench:saga: ${m}\n`);
+
+/** Machine-wide CPU ticks from /proc/stat (busy = everything but idle and iowait); undefined off Linux. */
+function machineTicks(): { busy: number; total: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
+}
 
 function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -216,6 +227,7 @@ async function main(): Promise<void> {
   const placedB: Array<{ orderId: string; t0: number }> = [];
   let next = 0;
   const cpu0 = await server.cpu();
+  const m0 = machineTicks();
   const tB = Date.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < BURST) {
@@ -228,13 +240,16 @@ async function main(): Promise<void> {
   const lastB = Math.max(...placedB.map((x) => terminal.get(x.orderId)?.at ?? Date.now()));
   const wallB = (lastB - tB) / 1000;
   const cpu1 = await server.cpu();
+  const m1 = machineTicks();
+  // Cores busy on the whole machine during the burst (platform + PostgreSQL + Kafka + this load generator).
+  const machineBusyCores = m0 && m1 ? ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * availableParallelism() : NaN;
   const cpu = { user: cpu1.user - cpu0.user, system: cpu1.system - cpu0.system };
   const cpuMsPerOrder = (cpu.user + cpu.system) / 1000 / Math.max(1, placedB.length);
   const cpuShare = (cpu.user + cpu.system) / 1e6 / wallB;
   const orders_per_s = placedB.length / wallB;
   const latB = placedB.filter((x) => terminal.has(x.orderId)).map((x) => terminal.get(x.orderId)!.at - x.t0).sort((a, b) => a - b);
   const resB = await check(skusB, placedB.map((x) => x.orderId), Math.floor((BURST * 0.95) / SKUS));
-  say(`throughput: ${orders_per_s.toFixed(1)} orders/s, ${cpuMsPerOrder.toFixed(1)} ms CPU per order (the platform's ${server.workers} worker(s) used ${(cpuShare * 100).toFixed(0)}% of a core), p99 ${pct(latB, 99).toFixed(1)} ms; ${JSON.stringify(resB)}`);
+  say(`throughput: ${orders_per_s.toFixed(1)} orders/s, ${cpuMsPerOrder.toFixed(1)} ms CPU per order (the platform's ${server.workers} worker(s) used ${(cpuShare * 100).toFixed(0)}% of a core; the whole machine ${machineBusyCores.toFixed(2)} of ${availableParallelism()} cores), p99 ${pct(latB, 99).toFixed(1)} ms; ${JSON.stringify(resB)}`);
 
   // Phase 3: open loop at the target rate (p50_ms / p99_ms), then at half the measured capacity.
   const A = await openLoop('rate', N, RATE, BURST);
@@ -267,6 +282,8 @@ async function main(): Promise<void> {
     cpu_ms_per_order: round(cpuMsPerOrder),
     cpu_share_of_one_core: round(cpuShare, 2),
     workers: server.workers,
+    machine_busy_cores: round(machineBusyCores, 2),
+    machine_cores: availableParallelism(),
     load_avg_1m: round(loadavg()[0] ?? 0, 1),
     not_terminal: A.res.pending + resB.pending + S.res.pending,
     failed_posts: failedPosts,
