@@ -136,7 +136,9 @@ export async function startConsumers(opts: ConsumerOptions): Promise<ConsumerGro
   const setupGroup = async (h: { name: string }, baseGroupId: string, g: { topics: string[]; batchSize: number }) => {
     const groupId = `${baseGroupId}${opts.groupIdSuffix ?? ''}`;
     // maxWaitTimeInMs: an idle fetch returns after 500 ms (default 5 s), so stop() does not wait 5 s for it.
-    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30000, heartbeatInterval: 3000, maxWaitTimeInMs: 500 });
+    // sessionTimeout 10 s (default 30 s): when a cluster worker dies, its partitions move to the others
+    // after 10 s instead of 30 (heartbeats every 2 s, well inside it).
+    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10000, heartbeatInterval: 2000, maxWaitTimeInMs: 500 });
     consumers.push(consumer);
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();
