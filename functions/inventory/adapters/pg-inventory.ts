@@ -4,25 +4,33 @@ import type { Shortage } from '../domain/errors';
 import type { Line, Stock } from '../domain/schemas';
 
 /**
- * PostgreSQL adapter of the inventory. Stock never goes below zero: rows are locked in SKU order
- * (no deadlocks between multi-line orders), checked, then decremented; the table's
+ * PostgreSQL adapter of the inventory. Stock never goes below zero: ONE statement locks the rows in
+ * SKU order (no deadlocks between multi-line orders), checks every line against the locked stock,
+ * and only when all lines are known and in stock decrements them and writes the reservations
+ * (all-or-nothing); otherwise it changes nothing and returns the offending lines. The table's
  * CHECK (stock >= 0) is the last line of defence.
+ *
+ * Read committed: `l` (FOR UPDATE) returns the latest committed version of each row and locks it;
+ * the UPDATE in `u` then follows the row to that same version (we hold its lock), so the check and
+ * the decrement see the same stock.
  */
 export async function reserveLines(tx: PoolClient, orderId: string, lines: readonly Line[]): Promise<{ unknown: string[]; shortages: Shortage[] }> {
   const skus = lines.map((l) => l.sku);
   const qty = lines.map((l) => l.quantity);
-  const locked = await tx.query<{ sku: string; stock: number }>('SELECT sku, stock FROM inventory WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE', [skus]);
-  const stock = new Map(locked.rows.map((r) => [r.sku, r.stock]));
-  const unknown = skus.filter((s) => !stock.has(s));
-  const shortages = lines.filter((l) => stock.has(l.sku) && stock.get(l.sku)! < l.quantity).map((l) => ({ sku: l.sku, requested: l.quantity, available: stock.get(l.sku)! }));
-  if (unknown.length > 0 || shortages.length > 0) return { unknown, shortages };
-  await tx.query(
-    `WITH v AS (SELECT * FROM unnest($2::text[], $3::int[]) AS v(sku, q)),
-          u AS (UPDATE inventory i SET stock = i.stock - v.q, updated_at = now() FROM v WHERE i.sku = v.sku RETURNING i.sku)
-     INSERT INTO reservations (order_id, sku, quantity) SELECT $1, v.sku, v.q FROM v`,
+  const bad = await tx.query<{ sku: string; q: number; stock: number | null }>(
+    `WITH v AS (SELECT * FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS v(sku, q, n)),
+          l AS MATERIALIZED (SELECT sku, stock FROM inventory WHERE sku = ANY($2::text[]) ORDER BY sku FOR UPDATE),
+          c AS MATERIALIZED (SELECT v.sku, v.q, v.n, l.stock FROM v LEFT JOIN l ON l.sku = v.sku),
+          ok AS MATERIALIZED (SELECT NOT EXISTS (SELECT 1 FROM c WHERE c.stock IS NULL OR c.stock < c.q) AS ok),
+          u AS (UPDATE inventory i SET stock = i.stock - c.q, updated_at = now() FROM c, ok WHERE ok.ok AND i.sku = c.sku RETURNING i.sku),
+          r AS (INSERT INTO reservations (order_id, sku, quantity) SELECT $1, c.sku, c.q FROM c, ok WHERE ok.ok ORDER BY c.n)
+     SELECT c.sku, c.q, c.stock FROM c WHERE c.stock IS NULL OR c.stock < c.q ORDER BY c.n`,
     [orderId, skus, qty],
   );
-  return { unknown: [], shortages: [] };
+  return {
+    unknown: bad.rows.filter((r) => r.stock === null).map((r) => r.sku),
+    shortages: bad.rows.filter((r) => r.stock !== null).map((r) => ({ sku: r.sku, requested: r.q, available: r.stock! })),
+  };
 }
 
 /** Gives back every still-reserved line of the order; returns what was released (empty: nothing was reserved). */
