@@ -79,6 +79,66 @@ export async function insertOrder(o: NewOrder, outbox: { eventId: string; topic:
   return id == null ? undefined : String(id);
 }
 
+export interface NewUnpricedOrder {
+  readonly id: string;
+  readonly userId: string;
+  readonly currency: string;
+  readonly paymentToken: string;
+  readonly idempotencyKey: string | undefined;
+  readonly requestHash: string;
+  readonly items: ReadonlyArray<{ sku: string; quantity: number }>;
+}
+
+/**
+ * `insertOrder` with the prices read in the same statement (one round trip instead of a price read
+ * plus the insert): each line gets the inventory's current price, the amount is their sum, and the
+ * outbox payload (an envelope whose data.items / data.amountCents are filled here) gets the priced
+ * lines and the amount. When a SKU is unknown nothing is written. Returns the unit price of each line
+ * in line order (null: unknown SKU) and the outbox row id (undefined when nothing was written:
+ * an unknown SKU, or another request with the same idempotency key won).
+ */
+export async function insertOrderPricedInStatement(
+  o: NewUnpricedOrder,
+  outbox: { eventId: string; topic: string; payload: unknown },
+): Promise<{ unitPriceCents: Array<number | null>; outboxId: string | undefined }> {
+  const r = await (await getPool()).query<{ outbox_id: string | null; prices: Array<string | number | null> | null }>(
+    `WITH v AS (SELECT * FROM unnest($7::text[], $8::int[]) WITH ORDINALITY AS v(sku, q, n)),
+     pr AS MATERIALIZED (SELECT v.sku, v.q, v.n, inv.price_cents AS p FROM v LEFT JOIN inventory inv ON inv.sku = v.sku),
+     ok AS MATERIALIZED (SELECT NOT EXISTS (SELECT 1 FROM pr WHERE pr.p IS NULL) AS ok, (SELECT sum(pr.q * pr.p) FROM pr)::bigint AS amount),
+     o AS (
+       INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_token, idempotency_key, request_hash)
+       SELECT $1, $2, 'PENDING', ok.amount, $3, $4, $5, $6 FROM ok WHERE ok.ok
+       ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id),
+     i AS (
+       INSERT INTO order_items (order_id, sku, quantity, unit_price_cents)
+       SELECT o.id, pr.sku, pr.q, pr.p FROM o, pr ORDER BY pr.n),
+     ob AS (
+       INSERT INTO outbox (event_id, topic, message_key, payload)
+       SELECT $9, $10, o.id::text,
+              jsonb_set(jsonb_set($11::jsonb, '{data,items}',
+                                  (SELECT jsonb_agg(jsonb_build_object('sku', pr.sku, 'quantity', pr.q, 'unitPriceCents', pr.p) ORDER BY pr.n) FROM pr)),
+                        '{data,amountCents}', to_jsonb(ok.amount))
+       FROM o, ok RETURNING id)
+     SELECT (SELECT id FROM ob) AS outbox_id, (SELECT json_agg(pr.p::text ORDER BY pr.n) FROM pr) AS prices`,
+    [
+      o.id,
+      o.userId,
+      o.currency,
+      o.paymentToken,
+      o.idempotencyKey ?? null,
+      o.requestHash,
+      o.items.map((i) => i.sku),
+      o.items.map((i) => i.quantity),
+      outbox.eventId,
+      outbox.topic,
+      JSON.stringify(outbox.payload),
+    ],
+  );
+  const row = r.rows[0];
+  const id = row?.outbox_id;
+  return { unitPriceCents: (row?.prices ?? []).map((p) => (p == null ? null : Number(p))), outboxId: id == null ? undefined : String(id) };
+}
+
 export async function lockOrder(tx: PoolClient, id: string): Promise<OrderRow | undefined> {
   const r = await tx.query<OrderRow>('SELECT * FROM orders WHERE id = $1 FOR UPDATE', [id]);
   return r.rows[0];
