@@ -21,65 +21,12 @@ export interface OrderRow {
   updated_at: Date;
 }
 
-export async function priceList(skus: readonly string[]): Promise<Map<string, number>> {
-  const r = await (await getPool()).query<{ sku: string; price_cents: string }>('SELECT sku, price_cents FROM inventory WHERE sku = ANY($1::text[])', [skus]);
-  return new Map(r.rows.map((x) => [x.sku, Number(x.price_cents)]));
-}
-
 export async function findByIdempotencyKey(userId: string, key: string, tx?: PoolClient): Promise<OrderRow | undefined> {
   const r = await (tx ?? (await getPool())).query<OrderRow>('SELECT * FROM orders WHERE user_id = $1 AND idempotency_key = $2', [userId, key]);
   return r.rows[0];
 }
 
 export interface NewOrder {
-  readonly id: string;
-  readonly userId: string;
-  readonly amountCents: number;
-  readonly currency: string;
-  readonly paymentToken: string;
-  readonly idempotencyKey: string | undefined;
-  readonly requestHash: string;
-  readonly items: ReadonlyArray<{ sku: string; quantity: number; unitPriceCents: number }>;
-}
-
-/**
- * Inserts the order, its lines and its outbox row in ONE statement (atomic without an explicit
- * transaction, one round trip). Returns the outbox row id, or undefined when another request with
- * the same idempotency key won.
- */
-export async function insertOrder(o: NewOrder, outbox: { eventId: string; topic: string; payload: unknown }): Promise<string | undefined> {
-  const r = await (await getPool()).query<{ outbox_id: string | null }>(
-    `WITH o AS (
-       INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_token, idempotency_key, request_hash)
-       VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id),
-     i AS (
-       INSERT INTO order_items (order_id, sku, quantity, unit_price_cents)
-       SELECT o.id, v.sku, v.q, v.p FROM o, unnest($8::text[], $9::int[], $10::bigint[]) AS v(sku, q, p)),
-     ob AS (
-       INSERT INTO outbox (event_id, topic, message_key, payload)
-       SELECT $11, $12, o.id::text, $13::jsonb FROM o RETURNING id)
-     SELECT (SELECT id FROM ob) AS outbox_id`,
-    [
-      o.id,
-      o.userId,
-      o.amountCents,
-      o.currency,
-      o.paymentToken,
-      o.idempotencyKey ?? null,
-      o.requestHash,
-      o.items.map((i) => i.sku),
-      o.items.map((i) => i.quantity),
-      o.items.map((i) => i.unitPriceCents),
-      outbox.eventId,
-      outbox.topic,
-      JSON.stringify(outbox.payload),
-    ],
-  );
-  const id = r.rows[0]?.outbox_id;
-  return id == null ? undefined : String(id);
-}
-
-export interface NewUnpricedOrder {
   readonly id: string;
   readonly userId: string;
   readonly currency: string;
@@ -90,15 +37,15 @@ export interface NewUnpricedOrder {
 }
 
 /**
- * `insertOrder` with the prices read in the same statement (one round trip instead of a price read
- * plus the insert): each line gets the inventory's current price, the amount is their sum, and the
- * outbox payload (an envelope whose data.items / data.amountCents are filled here) gets the priced
- * lines and the amount. When a SKU is unknown nothing is written. Returns the unit price of each line
+ * Inserts the order, its lines and its outbox row in ONE statement (atomic without an explicit
+ * transaction, one round trip), prices included: each line gets the inventory's current price, the
+ * amount is their sum, and the outbox payload (an envelope whose data.items / data.amountCents are
+ * filled here) gets the priced lines and the amount. When a SKU is unknown nothing is written. Returns the unit price of each line
  * in line order (null: unknown SKU) and the outbox row id (undefined when nothing was written:
  * an unknown SKU, or another request with the same idempotency key won).
  */
-export async function insertOrderPricedInStatement(
-  o: NewUnpricedOrder,
+export async function insertOrder(
+  o: NewOrder,
   outbox: { eventId: string; topic: string; payload: unknown },
 ): Promise<{ unitPriceCents: Array<number | null>; outboxId: string | undefined }> {
   const r = await (await getPool()).query<{ outbox_id: string | null; prices: Array<string | number | null> | null }>(

@@ -3,7 +3,7 @@ import { ValidationError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import type { Caller } from '../../shared/http';
 import { publishNow } from '../../shared/outbox';
-import { findByIdempotencyKey, insertOrderPricedInStatement, type OrderRow } from '../adapters/pg-orders';
+import { findByIdempotencyKey, insertOrder, type OrderRow } from '../adapters/pg-orders';
 import { IdempotencyKeyReusedError } from '../domain/errors';
 import { ORDER_EVENT_SOURCE, type OrderCreated, type OrderStatus, type PlaceOrderBody } from '../domain/schemas';
 
@@ -43,7 +43,7 @@ export async function placeOrder(deps: PlaceOrderDeps, caller: Caller, body: Pla
   const time = new Date();
   // The prices are read in the insert statement: the stored payload gets data.items / data.amountCents there.
   const draft: OrderCreated = { orderId, userId: caller.userId, items: [], amountCents: 0, currency: deps.currency, paymentToken: body.paymentToken };
-  const { unitPriceCents, outboxId } = await insertOrderPricedInStatement(
+  const { unitPriceCents, outboxId } = await insertOrder(
     { id: orderId, userId: caller.userId, currency: deps.currency, paymentToken: body.paymentToken, idempotencyKey, requestHash: hash, items: body.items.map((it) => ({ sku: it.sku, quantity: it.quantity })) },
     { eventId, topic: ORDER_CREATED_TOPIC, payload: envelope({ id: eventId, time, type: 'OrderCreated', source: ORDER_EVENT_SOURCE, orderId, data: draft }) },
   );

@@ -8,7 +8,7 @@ import { endpoints } from '../../../local/engines/endpoints';
 import { buildMskEvent, createTopics, kafkaClient, type HistoryEvent, type Platform, type PlatformOptions } from '../../../local/runtime';
 import { signToken } from '../../../functions/shared/auth';
 import { envelope } from '../../../functions/shared/events';
-import { insertOrder, priceList } from '../../../functions/order/adapters/pg-orders';
+import { insertOrder } from '../../../functions/order/adapters/pg-orders';
 import type { OrderCreated } from '../../../functions/order/domain/schemas';
 import { runMigrations } from '../../../functions/platform/migrations';
 import { manifest } from '../../../lib/manifest';
@@ -210,12 +210,16 @@ export async function placeUndelivered(
   paymentToken: string,
   ageSeconds = 0,
 ): Promise<{ orderId: string; event: ReturnType<typeof envelope>; data: OrderCreated }> {
-  const prices = await priceList(items.map((i) => i.sku));
-  const lines = items.map((i) => ({ ...i, unitPriceCents: prices.get(i.sku)! }));
   const orderId = randomUUID();
-  const data: OrderCreated = { orderId, userId, items: lines, amountCents: lines.reduce((s, l) => s + l.quantity * l.unitPriceCents, 0), currency: 'EUR', paymentToken };
-  const event = envelope({ type: 'OrderCreated', source: 'shop.order', orderId, data });
-  const outboxId = await insertOrder({ id: orderId, userId, amountCents: data.amountCents, currency: 'EUR', paymentToken, idempotencyKey: undefined, requestHash: 'test', items: lines }, { eventId: event.id, topic: 'order-created', payload: event });
+  const draft: OrderCreated = { orderId, userId, items: [], amountCents: 0, currency: 'EUR', paymentToken };
+  const { unitPriceCents, outboxId } = await insertOrder(
+    { id: orderId, userId, currency: 'EUR', paymentToken, idempotencyKey: undefined, requestHash: 'test', items },
+    { eventId: randomUUID(), topic: 'order-created', payload: envelope({ type: 'OrderCreated', source: 'shop.order', orderId, data: draft }) },
+  );
+  if (outboxId === undefined) throw new Error(`placeUndelivered: unknown SKU among ${items.map((i) => i.sku).join(', ')} (prices ${JSON.stringify(unitPriceCents)})`);
+  // The event as stored (the statement filled in the priced lines and the amount).
+  const event = (await db().query<{ payload: ReturnType<typeof envelope> }>('SELECT payload FROM outbox WHERE id = $1', [outboxId])).rows[0]!.payload;
+  const data = event.data as OrderCreated;
   await db().query('UPDATE outbox SET published_at = now() WHERE id = $1', [outboxId]);
   if (ageSeconds > 0) await backdate(orderId, ageSeconds);
   return { orderId, event, data };
