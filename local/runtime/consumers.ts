@@ -123,6 +123,45 @@ function chunk<T>(xs: readonly T[], n: number): T[][] {
   return out;
 }
 
+/**
+ * How often a consumer group commits its handled offsets (LOCAL_CONSUMER_COMMIT_INTERVAL_MS, 200 ms).
+ * Committing after every batch cost the broker an OffsetCommit (a write to __consumer_offsets) per
+ * order at load and held the partition's next fetch behind it. A crash or a rebalance redelivers at
+ * most this window, which the handlers absorb (the saga starter names the execution after the order,
+ * the projector skips versions it has).
+ */
+const COMMIT_INTERVAL_MS = Number(process.env.LOCAL_CONSUMER_COMMIT_INTERVAL_MS ?? 200);
+
+/** Coalesces offset commits per topic-partition (the latest wins) and sends them at most every `intervalMs`. */
+export class OffsetCommitter {
+  private readonly pending = new Map<string, { topic: string; partition: number; offset: string }>();
+  private timer: NodeJS.Timeout | undefined;
+  private inflight: Promise<void> = Promise.resolve();
+  constructor(
+    private readonly consumer: Pick<Consumer, 'commitOffsets'>,
+    private readonly intervalMs: number,
+    private readonly groupId: string,
+  ) {}
+  /** `offset` is the next offset to read (last handled + 1). */
+  commitSoon(topic: string, partition: number, offset: string): void {
+    this.pending.set(`${topic}\u0000${partition}`, { topic, partition, offset });
+    if (this.intervalMs <= 0) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.intervalMs);
+  }
+  /** Commits what is pending now (also on stop and when the group rebalances); never throws. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return this.inflight;
+    const offsets = [...this.pending.values()];
+    this.pending.clear();
+    this.inflight = this.inflight.then(() =>
+      this.consumer.commitOffsets(offsets).catch((err: Error) => log.warn('consumer: offset commit failed (those records may be delivered again)', { groupId: this.groupId, error: err.message })),
+    );
+    return this.inflight;
+  }
+}
+
 export async function startConsumers(opts: ConsumerOptions): Promise<ConsumerGroups> {
   const attempts = opts.attempts ?? 3;
   const backoffMs = opts.backoffMs ?? 200;
@@ -130,6 +169,7 @@ export async function startConsumers(opts: ConsumerOptions): Promise<ConsumerGro
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const consumers: Consumer[] = [];
+  const committers: OffsetCommitter[] = [];
   const groups: Array<{ handler: string; groupId: string; topics: string[] }> = [];
 
   const maxBackoffMs = opts.maxBackoffMs ?? 5000;
@@ -140,6 +180,9 @@ export async function startConsumers(opts: ConsumerOptions): Promise<ConsumerGro
     // after 10 s instead of 30 (heartbeats every 2 s, well inside it).
     const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10000, heartbeatInterval: 2000, maxWaitTimeInMs: 500 });
     consumers.push(consumer);
+    const committer = new OffsetCommitter(consumer, COMMIT_INTERVAL_MS, groupId);
+    committers.push(committer);
+    consumer.on(consumer.events.REBALANCING, () => void committer.flush());
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();
     await consumer.subscribe({ topics: g.topics, fromBeginning: opts.fromBeginning ?? true });
@@ -199,13 +242,14 @@ export async function startConsumers(opts: ConsumerOptions): Promise<ConsumerGro
                 if (single) await deadLetter(m, batch.topic, batch.partition, single);
                 // commit record by record from here on, so a stop in the middle does not redeliver the dead-lettered ones
                 resolveOffset(m.offset);
-                await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(m.offset) + 1n) }]);
+                committer.commitSoon(batch.topic, batch.partition, String(BigInt(m.offset) + 1n));
+                await committer.flush();
               }
             }
           }
           const last = part[part.length - 1] as KafkaMessage;
           resolveOffset(last.offset);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }]);
+          committer.commitSoon(batch.topic, batch.partition, String(BigInt(last.offset) + 1n));
           await heartbeat();
         }
       },
@@ -239,6 +283,7 @@ export async function startConsumers(opts: ConsumerOptions): Promise<ConsumerGro
   return {
     groups,
     async stop() {
+      await Promise.all(committers.map((c) => c.flush()));
       await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
       await producer.disconnect().catch(() => undefined);
     },

@@ -1,5 +1,53 @@
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { createHash } from 'node:crypto';
+import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
 import { secretString } from './secrets';
+
+/**
+ * Server-side prepared statements for parameterised queries (PG_PREPARED_STATEMENTS).
+ *
+ * node-postgres sends an unnamed statement by default, so PostgreSQL parses and plans every query
+ * again; for the saga's CTE statements planning cost as much as executing (pg_stat_statements:
+ * 0.28 ms plan / 0.48 ms exec for the order insert). A named statement is parsed once per
+ * connection and, after five runs, executed with a cached generic plan.
+ *
+ * On by default for a direct connection (PG_URL: the local engines, CI). Off by default behind RDS
+ * Proxy (DB_HOST), because named statements pin the client session to one database connection
+ * there and defeat the proxy's multiplexing. Texts without parameters (the multi-statement
+ * simple queries of runStepOnce, BEGIN/COMMIT) are never prepared. At most MAX_PREPARED distinct
+ * texts get a name, so a text built at run time cannot grow the server's statement cache unbounded.
+ */
+const MAX_PREPARED = 256;
+const statementNames = new Map<string, string>();
+export function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_PREPARED) {
+    name = `p_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/** A pg Client that runs every `query(text, values)` as a named (prepared) statement. */
+export class PreparingClient extends Client {
+  override query(...args: unknown[]): never {
+    const [text, values, callback] = args;
+    const name = typeof text === 'string' && Array.isArray(values) ? statementName(text) : undefined;
+    const q = Client.prototype.query as (...a: unknown[]) => never;
+    return name ? q.call(this, { name, text, values }, callback) : q.apply(this, args);
+  }
+}
+
+export function preparedStatementsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.PG_PREPARED_STATEMENTS?.trim().toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return Boolean(env.PG_URL); // direct connection yes; RDS Proxy no
+}
+
+/** Pool options for a connection string, with prepared statements when enabled. */
+export function poolOptions(connectionString: string, max: number): PoolConfig {
+  return { connectionString, max, ...(preparedStatementsEnabled() ? { Client: PreparingClient } : {}) };
+}
 
 /**
  * PostgreSQL pool, made once per cold start.
@@ -10,7 +58,7 @@ let pool: Promise<Pool> | undefined;
 
 async function config(): Promise<PoolConfig> {
   const max = Number(process.env.PG_POOL_MAX ?? (process.env.AWS_LAMBDA_FUNCTION_NAME ? 2 : 20));
-  if (process.env.PG_URL) return { connectionString: process.env.PG_URL, max };
+  if (process.env.PG_URL) return poolOptions(process.env.PG_URL, max);
   const host = process.env.DB_HOST;
   const arn = process.env.DB_SECRET_ARN;
   if (!host || !arn) throw new Error('invalid environment: set PG_URL, or DB_HOST and DB_SECRET_ARN');
@@ -23,6 +71,7 @@ async function config(): Promise<PoolConfig> {
     password: secret.password,
     ssl: { rejectUnauthorized: true },
     max,
+    ...(preparedStatementsEnabled() ? { Client: PreparingClient } : {}),
   };
 }
 

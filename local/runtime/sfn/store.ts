@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { poolOptions } from '../../../functions/shared/adapters/pg';
 import type { ExecutionRecord, ExecutionStatus, ExecutionStore } from './types';
 
 /** Executions in memory: lost on restart. For unit tests and `executionStore: 'memory'`. */
@@ -46,7 +47,7 @@ export class MemoryExecutionStore implements ExecutionStore {
 export class PgExecutionStore implements ExecutionStore {
   private readonly pool: Pool;
   constructor(connectionString: string) {
-    this.pool = new Pool({ connectionString, max: 5 });
+    this.pool = new Pool(poolOptions(connectionString, 5));
     this.pool.on('error', () => undefined);
   }
 
