@@ -105,7 +105,7 @@ export interface SweepCandidate {
 }
 
 /**
- * Claims up to `limit` orders PENDING or CONFIRMING whose last change and last sweep are older than
+ * Claims up to `limit` orders PENDING, CONFIRMING or CANCELLING whose last change and last sweep are older than
  * `minAgeSeconds`, oldest first, and stamps `saga_checked_at` (one statement; SKIP LOCKED, so two
  * sweepers never take the same order and an order a saga step holds is left for the next run).
  */
@@ -113,7 +113,7 @@ export async function claimUnsettledOrders(minAgeSeconds: number, limit: number)
   const r = await (await getPool()).query<{ id: string; status: OrderStatus; saga_restarts: number }>(
     `WITH c AS (
        SELECT id FROM orders
-       WHERE status IN ('PENDING', 'CONFIRMING')
+       WHERE status IN ('PENDING', 'CONFIRMING', 'CANCELLING')
          AND updated_at < now() - make_interval(secs => $1)
          AND (saga_checked_at IS NULL OR saga_checked_at < now() - make_interval(secs => $1))
        ORDER BY updated_at, id
@@ -172,7 +172,7 @@ function view(row: OrderRow, items: OrderView['items']): OrderView {
     currency: row.currency.trim(),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
-    ...(row.status === 'CANCELLED' && row.cancel_error ? { failure: { error: row.cancel_error, cause: row.cancel_cause ?? '' } } : {}),
+    ...((row.status === 'CANCELLED' || row.status === 'CANCELLING') && row.cancel_error ? { failure: { error: row.cancel_error, cause: row.cancel_cause ?? '' } } : {}),
   };
 }
 

@@ -5,8 +5,8 @@ import type { OrderStatus } from './schemas';
  * The order's life cycle decisions, pure (the use cases apply them under the per-order lock).
  *
  *   PENDING --BeginConfirmation (saga pivot)--> CONFIRMING --ConfirmOrder--> CONFIRMED
- *   PENDING --customer cancel--> CANCELLED (CancelledByCustomer; the saga's pivot then fails and compensates)
- *   PENDING | CONFIRMING | CONFIRMED --CancelOrder (saga, after its compensations)--> CANCELLED
+ *   PENDING --customer cancel--> CANCELLING (CancelledByCustomer; the saga's pivot then fails and compensates)
+ *   PENDING | CONFIRMING | CONFIRMED | CANCELLING --CancelOrder (saga, after its compensations)--> CANCELLED
  */
 export const CUSTOMER_CANCELLED = 'CancelledByCustomer';
 /** Steps whose record means the saga compensated (payment refunded/voided, stock released). */
@@ -25,7 +25,7 @@ export interface OrderState {
  * (a restarted execution must not confirm it), OrderNotPendingError for any other cancelled order.
  */
 export function beginConfirmation(o: OrderState, doneSteps: ReadonlySet<string> | ReadonlyMap<string, unknown>): 'move' | 'already' {
-  if (o.status === 'CANCELLED') {
+  if (o.status === 'CANCELLING' || o.status === 'CANCELLED') {
     if (o.cancelError === CUSTOMER_CANCELLED) throw new OrderCancelledByCustomerError(o.id);
     throw new OrderNotPendingError(o.id, o.status);
   }
@@ -35,14 +35,15 @@ export function beginConfirmation(o: OrderState, doneSteps: ReadonlySet<string> 
 }
 
 /**
- * POST /orders/{id}/cancel: 'cancel' = PENDING -> CANCELLED (CancelledByCustomer); 'same' = already
- * CANCELLED (answer the same). Past the pivot (CONFIRMING: the payment is being captured) or
- * CONFIRMED, OrderNotCancellableError (409) naming the status.
+ * POST /orders/{id}/cancel: 'cancel' = PENDING -> CANCELLING (CancelledByCustomer); 'same' = already
+ * CANCELLING or CANCELLED (answer the same). Past the pivot (CONFIRMING: the payment is being
+ * captured) or CONFIRMED, OrderNotCancellableError (409) naming the status.
  */
 export function customerCancel(o: OrderState): 'cancel' | 'same' {
   switch (o.status) {
     case 'PENDING':
       return 'cancel';
+    case 'CANCELLING':
     case 'CANCELLED':
       return 'same';
     case 'CONFIRMING':

@@ -33,10 +33,12 @@ export const ListOrdersQuerySchema = z.object({
 
 /**
  * PENDING (accepted, saga running) -> CONFIRMING (the saga's pivot: payment about to be captured; a
- * customer cancel is refused from here on) -> CONFIRMED; PENDING or CONFIRMING -> CANCELLED.
+ * customer cancel is refused from here on) -> CONFIRMED; PENDING or CONFIRMING -> CANCELLED (the
+ * saga compensated); PENDING -> CANCELLING (the customer cancelled; the saga's compensations are
+ * voiding the authorization and releasing the stock) -> CANCELLED.
  * CONFIRMED and CANCELLED are terminal.
  */
-export const ORDER_STATUSES = ['PENDING', 'CONFIRMING', 'CONFIRMED', 'CANCELLED'] as const;
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMING', 'CONFIRMED', 'CANCELLING', 'CANCELLED'] as const;
 export const OrderStatusSchema = z.enum(ORDER_STATUSES);
 export type OrderStatus = z.infer<typeof OrderStatusSchema>;
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['CONFIRMED', 'CANCELLED'];
@@ -50,7 +52,7 @@ export const OrderViewSchema = z.object({
   currency: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
-  /** Why a CANCELLED order was cancelled: the error name that caused it and its cause. */
+  /** Why a CANCELLED (or CANCELLING) order was cancelled: the error name that caused it and its cause. */
   failure: z.object({ error: z.string(), cause: z.string() }).optional(),
 });
 export type OrderView = z.infer<typeof OrderViewSchema>;

@@ -1,7 +1,7 @@
 import type { SagaExecutionStatus } from './saga-starter';
 
 /**
- * The OrderSagaSweeper's decision for one order that is still PENDING or CONFIRMING after the
+ * The OrderSagaSweeper's decision for one order that is still PENDING, CONFIRMING or CANCELLING after the
  * threshold, pure. The first execution is named by the order id (as the SagaStarter names it); the
  * sweeper's restarts are `${orderId}-r1`, `-r2`, ... (a Step Functions name is never reused), and
  * every task is idempotent on (orderId, step), so a restarted execution replays the steps already done.

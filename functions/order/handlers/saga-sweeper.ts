@@ -16,7 +16,7 @@ const config = loadConfig(
 const executions = new SfnSagaStarter(config.STATE_MACHINE_ARN);
 
 /**
- * OrderSagaSweeper (schedule): drives every order still PENDING/CONFIRMING after
+ * OrderSagaSweeper (schedule): drives every order still PENDING/CONFIRMING/CANCELLING after
  * SAGA_SWEEPER_MIN_AGE_SECONDS to a terminal state (starts a saga that never started, restarts one
  * whose execution ended; SagaStuck when the restarts are exhausted). See use-cases/sweep-sagas.ts.
  */

@@ -80,8 +80,10 @@ export async function cancelOrderForSaga(deps: SagaStepDeps, input: { orderId: s
     const o = await lockOrder(tx, input.orderId);
     if (!o) throw new NotFoundError(`order ${input.orderId} not found`);
     let reason = { error: input.reason?.Error ?? 'Unknown', cause: readableCause(input.reason?.Cause) };
-    if (o.status === 'CANCELLED' && o.cancel_error) reason = { error: o.cancel_error, cause: o.cancel_cause ?? '' };
-    else await setStatus(tx, o.id, 'CANCELLED', reason);
+    if ((o.status === 'CANCELLED' || o.status === 'CANCELLING') && o.cancel_error) {
+      reason = { error: o.cancel_error, cause: o.cancel_cause ?? '' }; // the customer's reason stays
+      if (o.status === 'CANCELLING') await setStatus(tx, o.id, 'CANCELLED');
+    } else await setStatus(tx, o.id, 'CANCELLED', reason);
     enqueue({ topic: 'order-failed', key: o.id, event: envelope({ type: 'OrderFailed', source: ORDER_EVENT_SOURCE, orderId: o.id, data: { orderId: o.id, userId: o.user_id, error: reason.error, cause: reason.cause } }) });
     return { status: 'CANCELLED' as OrderStatus, error: reason.error };
   });
@@ -99,18 +101,20 @@ export async function publishOrderEvents(input: { orderId: string; eventBusName?
 }
 
 /**
- * POST /orders/{id}/cancel: a PENDING order of the caller becomes CANCELLED (reason
+ * POST /orders/{id}/cancel: a PENDING order of the caller becomes CANCELLING (reason
  * CancelledByCustomer) under the order's row lock; the running saga then stops at its pivot
- * (BeginConfirmation), before any capture, and voids/releases. Cancelling a cancelled order answers
- * the same; a CONFIRMING order (payment being captured) or a CONFIRMED one is a 409 naming the status.
+ * (BeginConfirmation), before any capture, voids/releases, and CancelOrder makes it CANCELLED. A
+ * CANCELLING order whose saga died is driven there by the sweeper. Cancelling a cancelled order
+ * answers its status; a CONFIRMING order (payment being captured) or a CONFIRMED one is a 409 naming the status.
  */
 export async function cancelByCustomer(caller: Caller, orderId: string): Promise<{ orderId: string; status: OrderStatus }> {
   return withTransaction(async (tx) => {
     const o = await lockOrder(tx, orderId);
     if (!o || o.user_id !== caller.userId) throw new NotFoundError(`order ${orderId} not found`);
     if (customerCancel({ id: o.id, status: o.status, cancelError: o.cancel_error }) === 'cancel') {
-      await setStatus(tx, o.id, 'CANCELLED', { error: CUSTOMER_CANCELLED, cause: `cancelled by ${caller.userId}` });
+      await setStatus(tx, o.id, 'CANCELLING', { error: CUSTOMER_CANCELLED, cause: `cancelled by ${caller.userId}` });
+      return { orderId: o.id, status: 'CANCELLING' as OrderStatus };
     }
-    return { orderId: o.id, status: 'CANCELLED' };
+    return { orderId: o.id, status: o.status };
   });
 }

@@ -38,8 +38,8 @@ export interface SweepReport {
 const CONCURRENCY = 8;
 
 /**
- * OrderSagaSweeper: every accepted order reaches a terminal state. Claims the orders still PENDING or
- * CONFIRMING after `minAgeSeconds` (a saga that never started: order-created dead-lettered or lost;
+ * OrderSagaSweeper: every accepted order reaches a terminal state. Claims the orders still PENDING,
+ * CONFIRMING or CANCELLING after `minAgeSeconds` (a saga that never started: order-created dead-lettered or lost;
  * an execution that ended without settling the order: CompensationFailed, aborted, timed out, lost
  * with a local runtime) and, for each, asks Step Functions about its latest execution (see
  * domain/sweeper.ts). One order's failure never stops the others.
@@ -62,8 +62,12 @@ export async function sweepSagas(deps: SweepDeps, cfg: SweepConfig): Promise<Swe
       deps.onStuck?.(c.id, action.restarts);
       return void report.stuck.push(c.id);
     }
-    const input = await sagaInputOf(c.id);
-    if (!input) return void report.settled.push(c.id);
+    const order = await sagaInputOf(c.id);
+    if (!order) return void report.settled.push(c.id);
+    // A CANCELLING order (the customer cancelled; its saga died or never ran) goes straight to the
+    // compensations: the ASL's first state sends an input that carries `error` to RefundPayment, so
+    // nothing is reserved or authorized for an order its customer cancelled.
+    const input = c.status === 'CANCELLING' ? { ...order, error: { Error: 'OrderCancelledByCustomerError', Cause: `order ${c.id} was cancelled by the customer; the saga sweeper runs its compensations` } } : order;
     const out = await deps.executions.start(action.name, input);
     if (action.kind === 'restart') {
       await recordSagaRestart(c.id, c.sagaRestarts);

@@ -60,7 +60,7 @@ export const orderService: ServiceDef = {
           summary: 'Cancel an order while still PENDING (before its payment is captured)',
           request: { params: OrderIdPathSchema },
           responses: {
-            200: { description: 'CANCELLED (the saga stops before capturing, voids the authorization and releases the stock)', schema: PlaceOrderResponseSchema },
+            200: { description: 'CANCELLING (the saga stops before capturing, voids the authorization, releases the stock, then the order is CANCELLED); an order already cancelled answers its status', schema: PlaceOrderResponseSchema },
             ...bad,
             ...auth,
             ...notFound,
@@ -88,7 +88,7 @@ export const orderService: ServiceDef = {
       name: 'OrderSagaSweeper',
       kind: 'schedule',
       entry: 'functions/order/handlers/saga-sweeper.ts',
-      description: 'Drives orders still PENDING/CONFIRMING after a threshold to a terminal state: starts a saga that never started, restarts one whose execution ended (SagaStuck after the restarts)',
+      description: 'Drives orders still PENDING/CONFIRMING/CANCELLING after a threshold to a terminal state: starts a saga that never started, restarts one whose execution ended, runs only the compensations for a customer-cancelled one (SagaStuck after the restarts)',
       schedule: 'rate(1 minute)',
       stores: ['postgres', 'saga', 'saga-describe'],
       timeoutSeconds: 60,

@@ -44,7 +44,7 @@ it('re-runs an execution that crashed after ReserveInventory: exactly one reserv
   p2 = await startPlatform(platformOptions({ executionStore: store, resumeRunningExecutions: true, components: ['sfn', 'aws-endpoint'] }));
   const saga = await sagaOf(p2, orderId);
   expect(saga.status).toBe('SUCCEEDED');
-  expect(statesEntered(saga.history)[0]).toBe('ReserveInventory'); // ran again, replayed its stored result
+  expect(statesEntered(saga.history).slice(0, 2)).toEqual(['StartOrCompensate', 'ReserveInventory']); // ran again, replayed its stored result
   expect((await orderRow(orderId)).status).toBe('CONFIRMED');
   expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 3, status: 'RESERVED' }]);
   expect(await stockOf(s)).toBe(1);

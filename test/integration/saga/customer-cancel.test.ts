@@ -68,7 +68,7 @@ async function expectStoppedBeforeCapture(orderId: string, sku: string, stock: n
   // The causing error: the pivot refused, and its Catch sent the saga to the compensations.
   expect(taskFailures(saga.history)).toEqual([{ state: 'BeginConfirmation', error: 'OrderCancelledByCustomerError', cause: expect.stringContaining('cancelled by the customer before its payment was captured') }]);
   expect(saga.history.filter((e) => e.type === 'StateCaught').map((e) => [e.stateName, e.error])).toEqual([['BeginConfirmation', 'OrderCancelledByCustomerError']]);
-  expect(statesEntered(saga.history)).toEqual(['ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
+  expect(statesEntered(saga.history)).toEqual(['StartOrCompensate', 'ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
   expect(inputOf(saga.history, 'CancelOrder').error).toMatchObject({ Error: 'OrderCancelledByCustomerError' });
 
   // The order keeps the customer's reason; the money was never taken; the stock is back.
@@ -94,7 +94,11 @@ describe('customer cancel vs the saga pivot', () => {
     expect(await stockOf(s)).toBe(1);
     const c = await api.post(`/orders/${orderId}/cancel`, {});
     expect(c.status).toBe(200);
-    expect(c.body).toEqual({ orderId, status: 'CANCELLED' });
+    // CANCELLING while the authorization and the reservation are still in place (the saga has not
+    // compensated yet); the same cancel again answers the same.
+    expect(c.body).toEqual({ orderId, status: 'CANCELLING' });
+    const again = await api.post(`/orders/${orderId}/cancel`, {});
+    expect([200, again.body.status]).toEqual([again.status, expect.stringMatching(/^CANCELL(ING|ED)$/)]);
     await expectStoppedBeforeCapture(orderId, s, 3);
     expect((await api.get(`/orders/${orderId}`)).body).toMatchObject({ status: 'CANCELLED', failure: { error: 'CancelledByCustomer' } });
   });
@@ -104,7 +108,9 @@ describe('customer cancel vs the saga pivot', () => {
     const user = newUser();
     const api = await apiAs(p, user);
     const { orderId, event } = await placeUndelivered(user, [{ sku: s, quantity: 2 }], CARDS.approve);
-    expect((await api.post(`/orders/${orderId}/cancel`, {})).status).toBe(200);
+    const c = await api.post(`/orders/${orderId}/cancel`, {});
+    expect([c.status, c.body]).toEqual([200, { orderId, status: 'CANCELLING' }]);
+    expect((await api.get(`/orders/${orderId}`)).body).toMatchObject({ status: 'CANCELLING', failure: { error: 'CancelledByCustomer' } });
     await deliverOrderCreated(p, event);
     await expectStoppedBeforeCapture(orderId, s, 2);
   });
@@ -136,13 +142,13 @@ describe('customer cancel vs the saga pivot', () => {
     expect(after.body.error).toEqual({ code: 'ORDER_NOT_CANCELLABLE', message: `order ${orderId} is CONFIRMED and can no longer be cancelled` });
   });
 
-  it('documents CONFIRMING in the OpenAPI order status', async () => {
+  it('documents CONFIRMING and CANCELLING in the OpenAPI order status', async () => {
     const doc = await (await fetch(`${p.url}/openapi.json`)).json();
     const statuses = new Set<string>();
     JSON.stringify(doc, (_k, v) => {
       if (v && typeof v === 'object' && Array.isArray(v.enum) && v.enum.includes('PENDING')) v.enum.forEach((x: string) => statuses.add(x));
       return v;
     });
-    expect([...statuses].sort()).toEqual(['CANCELLED', 'CONFIRMED', 'CONFIRMING', 'PENDING']);
+    expect([...statuses].sort()).toEqual(['CANCELLED', 'CANCELLING', 'CONFIRMED', 'CONFIRMING', 'PENDING']);
   });
 });

@@ -48,7 +48,7 @@ describe('migrations', () => {
       expect((await db().query('SELECT status, saga_restarts, saga_checked_at FROM orders WHERE id = $1', [id])).rows).toEqual([{ status: 'CONFIRMING', saga_restarts: 0, saga_checked_at: null }]);
       await expect(db().query(`UPDATE orders SET status = 'SHIPPED' WHERE id = $1`, [id])).rejects.toThrow(/orders_status_check/);
       const applied = await db().query<{ name: string }>('SELECT name FROM pgmigrations ORDER BY run_on, id');
-      expect(applied.rows.map((r) => r.name)).toContain('1764600000000_order-confirming-and-sweeper');
+      expect(applied.rows.map((r) => r.name)).toContain('1764700000000_order-cancelling'); expect(applied.rows.map((r) => r.name)).toContain('1764600000000_order-confirming-and-sweeper');
     } finally {
       await db().query('DELETE FROM orders WHERE id = $1', [id]);
     }

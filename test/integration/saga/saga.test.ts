@@ -74,7 +74,7 @@ describe('order saga on the engines', () => {
       const orderId = await place(api, s, 2, CARDS.approve);
       const saga = await sagaOf(p, orderId);
       expect(saga.status).toBe('SUCCEEDED');
-      expect(statesEntered(saga.history)).toEqual(['ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'CapturePayment', 'ConfirmOrder', 'PublishOrderCompleted', 'OrderConfirmed']);
+      expect(statesEntered(saga.history)).toEqual(['StartOrCompensate', 'ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'CapturePayment', 'ConfirmOrder', 'PublishOrderCompleted', 'OrderConfirmed']);
       expect(taskFailures(saga.history)).toEqual([]);
 
       expect((await orderRow(orderId)).status).toBe('CONFIRMED');
@@ -110,7 +110,7 @@ describe('order saga on the engines', () => {
     const saga = await sagaOf(p, orderId);
     expect(saga.status).toBe('SUCCEEDED');
     expect(taskFailures(saga.history)).toEqual([{ state: 'ReserveInventory', error: 'OutOfStockError', cause: expect.stringContaining(`${s} requested 1, available 0`) }]);
-    expect(statesEntered(saga.history)).toEqual(['ReserveInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
+    expect(statesEntered(saga.history)).toEqual(['StartOrCompensate', 'ReserveInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
 
     const o = await orderRow(orderId);
     expect(o).toMatchObject({ status: 'CANCELLED', cancel_error: 'OutOfStockError' });
@@ -128,7 +128,7 @@ describe('order saga on the engines', () => {
     const orderId = await place(api, s, 2, CARDS.decline);
     const saga = await sagaOf(p, orderId);
     expect(taskFailures(saga.history)).toEqual([{ state: 'AuthorizePayment', error: 'PaymentDeclinedError', cause: expect.stringContaining('card_declined') }]);
-    expect(statesEntered(saga.history)).toEqual(['ReserveInventory', 'AuthorizePayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
+    expect(statesEntered(saga.history)).toEqual(['StartOrCompensate', 'ReserveInventory', 'AuthorizePayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
     expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'PaymentDeclinedError', cancel_cause: expect.stringContaining('card_declined') });
     expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 2, status: 'RELEASED' }]);
     expect(await stockOf(s)).toBe(3);
@@ -164,7 +164,7 @@ describe('order saga on the engines', () => {
     const orderId = await place(api, s, 1, CARDS.captureDecline);
     const saga = await sagaOf(p, orderId);
     expect(taskFailures(saga.history)).toEqual([{ state: 'CapturePayment', error: 'PaymentDeclinedError', cause: expect.stringContaining('capture declined') }]);
-    expect(statesEntered(saga.history).slice(2, 7)).toEqual(['BeginConfirmation', 'CapturePayment', 'RefundPayment', 'ReleaseInventory', 'CancelOrder']);
+    expect(statesEntered(saga.history).slice(3, 8)).toEqual(['BeginConfirmation', 'CapturePayment', 'RefundPayment', 'ReleaseInventory', 'CancelOrder']);
     // The pivot had moved the order to CONFIRMING; the failed capture cancels it from there.
     expect(await stepsOf(orderId)).toEqual(['inventory.release', 'inventory.reserve', 'order.begin-confirmation', 'order.cancel', 'payment.authorize', 'payment.refund']);
     expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'PaymentDeclinedError' });
@@ -179,7 +179,7 @@ describe('order saga on the engines', () => {
     await until('the saga to start', async () => ((await reservationsOf(orderId)).length > 0 ? true : undefined));
     const c = await api.post(`/orders/${orderId}/cancel`, {});
     expect(c.status).toBe(200);
-    expect(c.body).toEqual({ orderId, status: 'CANCELLED' });
+    expect(c.body).toEqual({ orderId, status: 'CANCELLING' }); // authorization and reservation still held
     expect((await api.post(`/orders/${orderId}/cancel`, {})).status).toBe(200);
     const saga = await sagaOf(p, orderId);
     expect(statesEntered(saga.history)).toContain('ReleaseInventory');

@@ -24,6 +24,7 @@ import { createTopics, MemoryExecutionStore, scheduledEvent, startPlatform, type
 import { manifest } from '../../../lib/manifest';
 import { metrics } from '../../../functions/shared/powertools';
 import type { SweepReport } from '../../../functions/order/use-cases/sweep-sagas';
+import { cancelByCustomer } from '../../../functions/order/use-cases/saga-steps';
 import {
   CARDS,
   backdate,
@@ -113,6 +114,54 @@ describe('OrderSagaSweeper', () => {
     expect(Object.values(again).filter(Array.isArray).flat()).not.toContain(orderId);
   });
 
+  /** What a customer-cancelled order looks like once the sweeper's compensation-only execution ran. */
+  async function expectCompensatedOnly(orderId: string, name: string): Promise<void> {
+    const saga = await sagaOf(p, name);
+    expect(saga.status).toBe('SUCCEEDED');
+    // Straight to the compensations: nothing reserved or authorized for a cancelled order.
+    expect(statesEntered(saga.history)).toEqual(['StartOrCompensate', 'RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
+    expect(taskFailures(saga.history)).toEqual([]);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'CancelledByCustomer' });
+    expect(await eventCount(orderId, 'OrderFailed')).toBe(1);
+  }
+
+  it('finishes a customer-cancelled order whose saga died after reserving and authorizing: void, release, CANCELLED', async () => {
+    const s = await seedSku('sw-cancelling', 5, 300);
+    const user = newUser();
+    const { orderId, data } = await placeUndelivered(user, [{ sku: s, quantity: 2 }], CARDS.approve);
+    await p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId, items: data.items });
+    await p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId, amountCents: 600, currency: 'EUR', paymentToken: CARDS.approve });
+    expect(await cancelByCustomer({ userId: user, roles: ['customer'] }, orderId)).toEqual({ orderId, status: 'CANCELLING' });
+    // Its execution died in the compensations (e.g. the provider was down for longer than the retries).
+    await endedExecution(orderId, orderId, data, 'FAILED');
+    await backdate(orderId, AGE);
+    expect(await stockOf(s)).toBe(3);
+
+    const r = await sweep();
+    expect(r.restarted).toContain(orderId);
+    await expectCompensatedOnly(orderId, `${orderId}-r1`);
+    expect(await paymentOf(orderId)).toEqual({ status: 'VOIDED', capture_id: null });
+    expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 2, status: 'RELEASED' }]);
+    expect(await stockOf(s)).toBe(5);
+    expect(await eventCount(orderId, 'PaymentAuthorized')).toBe(1); // not authorized again
+    expect(await eventCount(orderId, 'InventoryReserved')).toBe(1);
+  });
+
+  it('finishes a customer-cancelled order whose saga never ran: nothing reserved, nothing authorized, CANCELLED with OrderFailed', async () => {
+    const s = await seedSku('sw-cancelling-never', 4, 300);
+    const user = newUser();
+    const { orderId } = await placeUndelivered(user, [{ sku: s, quantity: 1 }], CARDS.approve);
+    expect((await cancelByCustomer({ userId: user, roles: ['customer'] }, orderId)).status).toBe('CANCELLING');
+    await backdate(orderId, AGE);
+
+    const r = await sweep();
+    expect(r.started).toContain(orderId);
+    await expectCompensatedOnly(orderId, orderId);
+    expect(await paymentOf(orderId)).toBeUndefined();
+    expect(await reservationsOf(orderId)).toEqual([]);
+    expect(await stockOf(s)).toBe(4);
+  });
+
   it('restarts an order whose execution ended with the order still PENDING: the done steps replay, one reservation, one authorization', async () => {
     const s = await seedSku('sw-ended', 5, 400);
     const { orderId, data } = await placeUndelivered(newUser(), [{ sku: s, quantity: 2 }], CARDS.approve);
@@ -129,7 +178,7 @@ describe('OrderSagaSweeper', () => {
 
     const saga = await sagaOf(p, `${orderId}-r1`);
     expect(saga.status).toBe('SUCCEEDED');
-    expect(statesEntered(saga.history)).toEqual(['ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'CapturePayment', 'ConfirmOrder', 'PublishOrderCompleted', 'OrderConfirmed']);
+    expect(statesEntered(saga.history)).toEqual(['StartOrCompensate', 'ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'CapturePayment', 'ConfirmOrder', 'PublishOrderCompleted', 'OrderConfirmed']);
     expect((await orderRow(orderId)).status).toBe('CONFIRMED');
     expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 2, status: 'RESERVED' }]);
     expect(await stockOf(s)).toBe(3); // decremented once

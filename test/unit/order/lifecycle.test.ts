@@ -21,15 +21,16 @@ const thrown = (fn: () => unknown): Error => {
 };
 
 describe('order statuses', () => {
-  it('include CONFIRMING between PENDING and CONFIRMED; only CONFIRMED and CANCELLED are terminal', () => {
-    expect(ORDER_STATUSES).toEqual(['PENDING', 'CONFIRMING', 'CONFIRMED', 'CANCELLED']);
+  it('include CONFIRMING between PENDING and CONFIRMED, CANCELLING before CANCELLED; only CONFIRMED and CANCELLED are terminal', () => {
+    expect(ORDER_STATUSES).toEqual(['PENDING', 'CONFIRMING', 'CONFIRMED', 'CANCELLING', 'CANCELLED']);
+    expect(isTerminal('CANCELLING')).toBe(false);
     expect(ORDER_STATUSES.filter(isTerminal)).toEqual(['CONFIRMED', 'CANCELLED']);
     expect(OrderStatusSchema.safeParse('CONFIRMING').success).toBe(true);
     expect(OrderViewSchema.shape.status.safeParse('CONFIRMING').success).toBe(true);
   });
   it('match the CHECK constraint of the latest migration', () => {
     const dir = join(__dirname, '../../../migrations');
-    const sql = readFileSync(join(dir, '1764600000000_order-confirming-and-sweeper.js'), 'utf8');
+    const sql = readFileSync(join(dir, '1764700000000_order-cancelling.js'), 'utf8');
     expect(sql).toContain(`CHECK (status IN (${ORDER_STATUSES.map((s) => `'${s}'`).join(', ')}))`);
   });
 });
@@ -43,6 +44,7 @@ describe('the saga pivot (BeginConfirmation)', () => {
     expect(beginConfirmation(order('CONFIRMED'), new Map())).toBe('already');
   });
   it('throws OrderCancelledByCustomerError when the customer cancelled first', () => {
+    expect(thrown(() => beginConfirmation(order('CANCELLING', CUSTOMER_CANCELLED), new Set()))).toBeInstanceOf(OrderCancelledByCustomerError);
     const e = thrown(() => beginConfirmation(order('CANCELLED', CUSTOMER_CANCELLED), new Set()));
     expect(e).toBeInstanceOf(OrderCancelledByCustomerError);
     expect(e.name).toBe('OrderCancelledByCustomerError');
@@ -58,8 +60,9 @@ describe('the saga pivot (BeginConfirmation)', () => {
 });
 
 describe('customer cancel', () => {
-  it('cancels a PENDING order and answers the same for a cancelled one', () => {
+  it('cancels a PENDING order and answers the same for a cancelling or cancelled one', () => {
     expect(customerCancel(order('PENDING'))).toBe('cancel');
+    expect(customerCancel(order('CANCELLING', CUSTOMER_CANCELLED))).toBe('same');
     expect(customerCancel(order('CANCELLED', CUSTOMER_CANCELLED))).toBe('same');
   });
   it('refuses a CONFIRMING order (payment being captured) with a 409 naming the status', () => {

@@ -42,7 +42,7 @@ const DEFAULTS: Record<string, Outcome> = {
   PublishOrderFailed: { published: 1 },
 };
 
-async function run(outcomes: Record<string, Outcome | Outcome[]> = {}) {
+async function run(outcomes: Record<string, Outcome | Outcome[]> = {}, start: Record<string, unknown> = input) {
   const calls: Array<{ state: string; payload: Record<string, unknown> }> = [];
   const attempts: Record<string, number> = {};
   const handlers: Record<string, (i: unknown) => Promise<unknown>> = {};
@@ -61,7 +61,7 @@ async function run(outcomes: Record<string, Outcome | Outcome[]> = {}) {
   }
   const sm = new StateMachine(definition, { validationOptions: { checkArn: true } });
   const retryIntervalOverrides = Object.fromEntries(Object.keys(DEFAULTS).map((s) => [s, 0]));
-  const exec = sm.run(input, { overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides } });
+  const exec = sm.run(start as never, { overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides } });
   let output: unknown;
   let failure: unknown;
   try {
@@ -83,6 +83,14 @@ describe('order saga ASL', () => {
     expect(r.payloadOf('ReserveInventory')).toEqual({ action: 'reserve', orderId: 'o-1', items: input.items });
     expect(r.payloadOf('AuthorizePayment')).toEqual({ action: 'authorize', orderId: 'o-1', amountCents: 1000, currency: 'EUR', paymentToken: input.paymentToken });
     expect(r.output).toMatchObject({ orderId: 'o-1', reservation: { reservationId: 'r-1' }, payment: { authorizationId: 'a-1' }, capture: { captureId: 'c-1' }, order: { status: 'CONFIRMED' } });
+  });
+
+  it('goes straight to the compensations when the input carries the causing error (the sweeper finishing a customer cancel)', async () => {
+    const error = { Error: 'OrderCancelledByCustomerError', Cause: 'cancelled by the customer' };
+    const r = await run({}, { ...input, error });
+    expect(r.failure).toBeUndefined();
+    expect(r.states).toEqual(['RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed']);
+    expect(r.payloadOf('CancelOrder')).toEqual({ action: 'cancel', orderId: 'o-1', reason: error });
   });
 
   it('cancels without any compensation when inventory is out of stock, storing OutOfStockError', async () => {
