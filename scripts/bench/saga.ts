@@ -295,6 +295,7 @@ async function main(): Promise<void> {
   polling = false;
   await poller;
   await server.stop();
+  agent.destroy();
   await db.end();
   await releaseEngines();
 

@@ -44,9 +44,14 @@ export function preparedStatementsEnabled(env: NodeJS.ProcessEnv = process.env):
   return Boolean(env.PG_URL); // direct connection yes; RDS Proxy no
 }
 
+/** The pg Client class a pool uses: the preparing one when prepared statements are enabled. */
+function clientOption(): Pick<PoolConfig, 'Client'> {
+  return preparedStatementsEnabled() ? { Client: PreparingClient } : {};
+}
+
 /** Pool options for a connection string, with prepared statements when enabled. */
 export function poolOptions(connectionString: string, max: number): PoolConfig {
-  return { connectionString, max, ...(preparedStatementsEnabled() ? { Client: PreparingClient } : {}) };
+  return { connectionString, max, ...clientOption() };
 }
 
 /**
@@ -58,7 +63,7 @@ let pool: Promise<Pool> | undefined;
 
 async function config(): Promise<PoolConfig> {
   const max = Number(process.env.PG_POOL_MAX ?? (process.env.AWS_LAMBDA_FUNCTION_NAME ? 2 : 20));
-  if (process.env.PG_URL) return poolOptions(process.env.PG_URL, max);
+  if (process.env.PG_URL) return { connectionString: process.env.PG_URL, max };
   const host = process.env.DB_HOST;
   const arn = process.env.DB_SECRET_ARN;
   if (!host || !arn) throw new Error('invalid environment: set PG_URL, or DB_HOST and DB_SECRET_ARN');
@@ -71,12 +76,11 @@ async function config(): Promise<PoolConfig> {
     password: secret.password,
     ssl: { rejectUnauthorized: true },
     max,
-    ...(preparedStatementsEnabled() ? { Client: PreparingClient } : {}),
   };
 }
 
 export function getPool(): Promise<Pool> {
-  pool ??= config().then((c) => new Pool(c));
+  pool ??= config().then((c) => new Pool({ ...c, ...clientOption() }));
   return pool;
 }
 
