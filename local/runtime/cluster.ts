@@ -36,6 +36,8 @@ export interface ClusterOptions {
   readonly components?: readonly Component[];
   readonly scheduleIntervalMs?: number;
   readonly consumer?: PlatformOptions['consumer'];
+  /** The stores that run here; see PlatformOptions.stores. */
+  readonly stores?: PlatformOptions['stores'];
   /** Re-run executions a crash left RUNNING (worker 1 only; default true). */
   readonly resumeRunningExecutions?: boolean;
   /** Extra environment for the workers. */
@@ -71,6 +73,7 @@ interface WorkerSpec {
   readonly components: readonly Component[];
   readonly scheduleIntervalMs?: number;
   readonly consumer?: PlatformOptions['consumer'];
+  readonly stores?: PlatformOptions['stores'];
   readonly resumeRunningExecutions: boolean;
 }
 
@@ -116,6 +119,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterHandle>
     components: index === 1 ? all : all.filter((c) => c !== 'schedules'),
     ...(opts.scheduleIntervalMs !== undefined ? { scheduleIntervalMs: opts.scheduleIntervalMs } : {}),
     ...(opts.consumer ? { consumer: opts.consumer } : {}),
+    ...(opts.stores ? { stores: opts.stores } : {}),
     resumeRunningExecutions: index === 1 && (opts.resumeRunningExecutions ?? true),
   });
 
@@ -234,6 +238,7 @@ export async function runWorker(): Promise<void> {
       components: spec.components,
       ...(spec.scheduleIntervalMs !== undefined ? { scheduleIntervalMs: spec.scheduleIntervalMs } : {}),
       ...(spec.consumer ? { consumer: spec.consumer } : {}),
+      ...(spec.stores ? { stores: spec.stores } : {}),
       resumeRunningExecutions: spec.resumeRunningExecutions,
     });
   } catch (err) {

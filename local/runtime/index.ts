@@ -46,7 +46,7 @@
 import '../polyfills';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { allHandlers, manifest as defaultManifest, validateManifest, type PlatformManifest } from '../../lib/manifest';
+import { allHandlers, manifest as defaultManifest, validateManifest, type PlatformManifest, type StoreRef } from '../../lib/manifest';
 import { engineEnv } from '../engines/endpoints';
 import { startAwsEndpoint, type AwsEndpoint } from './aws-endpoint';
 import { createTopics, startConsumers, type ConsumerGroups } from './consumers';
@@ -90,6 +90,12 @@ export interface PlatformOptions {
   readonly resumeRunningExecutions?: boolean;
   readonly consumer?: { attempts?: number; backoffMs?: number; groupIdSuffix?: string; fromBeginning?: boolean };
   readonly includeUnimplemented?: boolean;
+  /**
+   * The stores running here (default: all). Consumers and schedules of handlers that need another
+   * store are not started, with a log line: e.g. bench:saga runs only PostgreSQL and Kafka, so the
+   * catalog's consumer and relay (DocumentDB, OpenSearch) stay off instead of failing every run.
+   */
+  readonly stores?: readonly StoreRef[];
   readonly handlerTimeoutMs?: number;
   /** Authorizer decision cache per Authorization header (as deployed: 300 s). 0 disables. */
   readonly authorizerCacheTtlSeconds?: number;
@@ -109,6 +115,32 @@ export interface Platform {
 }
 
 let lastAwsPort: number | undefined;
+
+/**
+ * The consumers or schedules this run starts: implemented ones (unless includeUnimplemented) whose
+ * stores all run here (when `stores` is given). Each one left out is reported through `skipped`.
+ */
+export function runnableHandlers(
+  manifest: PlatformManifest,
+  kind: 'consumer' | 'schedule',
+  opts: { readonly includeUnimplemented?: boolean; readonly stores?: readonly StoreRef[] } = {},
+  skipped: (message: string) => void = () => undefined,
+): string[] {
+  return allHandlers(manifest)
+    .filter((h) => (kind === 'consumer' ? (h.consumes ?? []).length > 0 : h.kind === 'schedule'))
+    .filter((h) => {
+      if (h.implemented || opts.includeUnimplemented) return true;
+      skipped(`${kind} ${h.name} is not implemented (manifest implemented:false): not started`);
+      return false;
+    })
+    .filter((h) => {
+      const missing = opts.stores ? (h.stores ?? []).filter((s) => !opts.stores!.includes(s)) : [];
+      if (missing.length === 0) return true;
+      skipped(`${kind} ${h.name} needs ${missing.join(', ')}, which this run does not have: not started`);
+      return false;
+    })
+    .map((h) => h.name);
+}
 
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
   const manifest = opts.manifest ?? defaultManifest;
@@ -169,14 +201,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     }
 
     const runnable = (kind: 'consumer' | 'schedule') =>
-      allHandlers(manifest)
-        .filter((h) => (kind === 'consumer' ? (h.consumes ?? []).length > 0 : h.kind === 'schedule'))
-        .filter((h) => {
-          if (h.implemented || opts.includeUnimplemented) return true;
-          log.warn(`${kind} ${h.name} is not implemented (manifest implemented:false): not started`);
-          return false;
-        })
-        .map((h) => h.name);
+      runnableHandlers(manifest, kind, { ...(opts.includeUnimplemented ? { includeUnimplemented: true } : {}), ...(opts.stores ? { stores: opts.stores } : {}) }, (m) => log.warn(m));
 
     let consumers: ConsumerGroups | undefined;
     if (on.has('consumers')) {

@@ -27,7 +27,7 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
@@ -47,6 +47,51 @@ function machineTicks(): { busy: number; total: number } | undefined {
     const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
     const total = f.reduce((a, b) => a + b, 0);
     return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time (ms) used so far by the engines' processes, from /proc (Linux): every `postgres`
+ * process (postmaster and backends, plus the reaped children it accounts for) and the Kafka JVM.
+ * Read before and after a phase, it says what each engine spent per order. Undefined off Linux.
+ */
+function engineCpuMs(): { postgres: number; kafka: number; postgresSys: number; kafkaSys: number } | undefined {
+  try {
+    const hz = 100; // USER_HZ, 100 on every Linux build that matters here
+    const out = { postgres: 0, kafka: 0, postgresSys: 0, kafkaSys: 0 };
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // exited meanwhile
+      }
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // after ")": state ppid ... utime(12) stime(13) cutime(14) cstime(15), 0-based
+      const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      const sys = Number(f[12]) + Number(f[14]);
+      if (comm === 'postgres') {
+        out.postgres += (ticks * 1000) / hz;
+        out.postgresSys += (sys * 1000) / hz;
+      }
+      else if (comm === 'java') {
+        let cmd = '';
+        try {
+          cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          continue;
+        }
+        if (cmd.includes('kafka.Kafka')) {
+          out.kafka += (ticks * 1000) / hz;
+          out.kafkaSys += (sys * 1000) / hz;
+        }
+      }
+    }
+    return out;
   } catch {
     return undefined;
   }
@@ -239,6 +284,8 @@ async function main(): Promise<void> {
     const placed: Array<{ orderId: string; t0: number }> = [];
     const inflight: Array<Promise<void>> = [];
     postLatency.length = 0;
+    const cpuStart = await server.cpu();
+    const engStart = engineCpuMs();
     const start = performance.now();
     for (let i = 0; i < orders; i++) {
       const due = start + (i * 1000) / rate;
@@ -248,11 +295,20 @@ async function main(): Promise<void> {
     }
     await Promise.all(inflight);
     await Promise.race([Promise.all(placed.map((x) => terminalOf(x.orderId))), new Promise((r) => setTimeout(r, 120_000))]);
+    const cpuEnd = await server.cpu();
+    const engEnd = engineCpuMs();
+    const n = Math.max(1, placed.length);
+    // CPU per order at this rate: below capacity there is less to batch, so it costs more than in the burst
+    const cpuPerOrder = {
+      platform: round((cpuEnd.user + cpuEnd.system - cpuStart.user - cpuStart.system) / 1000 / n, 2),
+      postgres: engStart && engEnd ? round((engEnd.postgres - engStart.postgres) / n, 2) : null,
+      kafka: engStart && engEnd ? round((engEnd.kafka - engStart.kafka) / n, 2) : null,
+    };
     const lat = placed.filter((x) => terminal.has(x.orderId)).map((x) => terminal.get(x.orderId)!.at - x.t0).sort((a, b) => a - b);
     const post = [...postLatency].sort((a, b) => a - b);
     const res = await check(skus, placed.map((x) => x.orderId), Math.floor((orders * 0.95) / SKUS));
-    say(`${tag}: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, POST p99 ${pct(post, 99).toFixed(1)} ms; ${JSON.stringify(res)}`);
-    return { placed, lat, post, res };
+    say(`${tag}: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, POST p99 ${pct(post, 99).toFixed(1)} ms; CPU ms per order ${JSON.stringify(cpuPerOrder)}; ${JSON.stringify(res)}`);
+    return { placed, lat, post, res, cpuPerOrder };
   }
 
   // Phase 2: closed loop, CONCURRENCY clients: capacity and CPU cost per order.
@@ -263,6 +319,7 @@ async function main(): Promise<void> {
   const cpu0 = await server.cpu();
   const driver0 = process.cpuUsage();
   const m0 = machineTicks();
+  const e0 = engineCpuMs();
   const tB = Date.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < BURST) {
@@ -277,6 +334,8 @@ async function main(): Promise<void> {
   const cpu1 = await server.cpu();
   const driver1 = process.cpuUsage(driver0);
   const m1 = machineTicks();
+  const e1 = engineCpuMs();
+  const perOrder = (ms: number) => round(ms / Math.max(1, placedB.length), 2);
   // Cores busy on the whole machine during the burst (platform + PostgreSQL + Kafka + this load generator).
   const machineBusyCores = m0 && m1 ? ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * availableParallelism() : NaN;
   const cpu = { user: cpu1.user - cpu0.user, system: cpu1.system - cpu0.system };
@@ -310,6 +369,7 @@ async function main(): Promise<void> {
     pg_tps: round(pg_tps, 0),
     rate_target: RATE,
     post_p99_ms: round(pct(A.post, 99)),
+    rate_cpu_ms_per_order: A.cpuPerOrder,
     half_capacity_rate: sustainable,
     half_capacity_p50_ms: round(pct(S.lat, 50)),
     half_capacity_p99_ms: round(pct(S.lat, 99)),
@@ -319,6 +379,11 @@ async function main(): Promise<void> {
     cpu_ms_per_order: round(cpuMsPerOrder),
     cpu_share_of_one_core: round(cpuShare, 2),
     load_generator_cpu_ms_per_order: round((driver1.user + driver1.system) / 1000 / Math.max(1, placedB.length), 2),
+    postgres_cpu_ms_per_order: e0 && e1 ? perOrder(e1.postgres - e0.postgres) : null,
+    kafka_cpu_ms_per_order: e0 && e1 ? perOrder(e1.kafka - e0.kafka) : null,
+    // the kernel's part of the engines' CPU (file and socket work)
+    postgres_cpu_sys_share: e0 && e1 ? round((e1.postgresSys - e0.postgresSys) / Math.max(1, e1.postgres - e0.postgres), 2) : null,
+    kafka_cpu_sys_share: e0 && e1 ? round((e1.kafkaSys - e0.kafkaSys) / Math.max(1, e1.kafka - e0.kafka), 2) : null,
     workers: server.workers,
     machine_busy_cores: round(machineBusyCores, 2),
     machine_cores: availableParallelism(),
@@ -349,6 +414,8 @@ async function serve(): Promise<void> {
     awsPort: 0,
     scheduleIntervalMs: 2000,
     consumer: { groupIdSuffix: process.env.BENCH_GROUP_SUFFIX ?? '', fromBeginning: false },
+    // The engines this bench starts: the catalog's consumer and relay (DocumentDB, OpenSearch) stay off.
+    stores: ['postgres', 'kafka-producer', 'eventbus', 'saga', 'saga-describe'],
     resumeRunningExecutions: false, // only its own orders
     log: (m) => process.stderr.write(`bench:saga: ${m}\n`),
   });

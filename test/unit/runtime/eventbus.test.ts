@@ -56,4 +56,13 @@ describe('local EventBridge bus', () => {
     for (let i = 0; i < 5; i++) bus.putEvents([{ Source: 's', DetailType: 'X', Detail: { i } }]);
     expect(bus.events.map((e) => (e.detail as { i: number }).i)).toEqual([2, 3, 4]);
   });
+
+  it('trims in steps: at least the newest `max`, at most a quarter more', () => {
+    const bus = new LocalEventBus(manifest, undefined, 'b', 8);
+    const seen = () => bus.events.map((e) => (e.detail as { i: number }).i);
+    for (let i = 0; i < 10; i++) bus.putEvents([{ Source: 's', DetailType: 'X', Detail: { i } }]);
+    expect(seen()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]); // 8 + 2 allowed
+    bus.putEvents([{ Source: 's', DetailType: 'X', Detail: { i: 10 } }]);
+    expect(seen()).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+  });
 });

@@ -1,0 +1,24 @@
+import { manifest } from '../../../lib/manifest';
+import { runnableHandlers } from '../../../local/runtime';
+
+describe('runnableHandlers: which consumers and schedules a local run starts', () => {
+  it('starts every implemented one when no store list is given, and says which are not implemented', () => {
+    const skipped: string[] = [];
+    expect(runnableHandlers(manifest, 'consumer', {}, (m) => skipped.push(m))).toEqual(['SagaStarter', 'CatalogProjector']);
+    expect(runnableHandlers(manifest, 'schedule')).toEqual(['OrderOutboxRelay', 'OrderSagaSweeper', 'CatalogRelay']);
+    expect(skipped).toEqual(['consumer NotificationConsumer is not implemented (manifest implemented:false): not started']);
+  });
+
+  it('leaves out the ones whose stores do not run here, naming the missing store (bench:saga: PostgreSQL and Kafka only)', () => {
+    const skipped: string[] = [];
+    const stores = ['postgres', 'kafka-producer', 'eventbus', 'saga', 'saga-describe'] as const;
+    expect(runnableHandlers(manifest, 'consumer', { stores }, (m) => skipped.push(m))).toEqual(['SagaStarter']);
+    expect(runnableHandlers(manifest, 'schedule', { stores }, (m) => skipped.push(m))).toEqual(['OrderOutboxRelay', 'OrderSagaSweeper']);
+    expect(skipped).toContain('consumer CatalogProjector needs opensearch, redis, which this run does not have: not started');
+    expect(skipped).toContain('schedule CatalogRelay needs docdb, which this run does not have: not started');
+  });
+
+  it('includeUnimplemented starts the unimplemented ones too (tests with fixture handlers)', () => {
+    expect(runnableHandlers(manifest, 'consumer', { includeUnimplemented: true })).toContain('NotificationConsumer');
+  });
+});
