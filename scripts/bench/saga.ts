@@ -17,6 +17,8 @@
  *     rate_cpu_ms_per_order: platform / PostgreSQL / Kafka CPU per order in this phase (below
  *     capacity there is less to batch, so an order costs more than in the burst).
  *     Then the same at half the measured capacity (half_capacity_*), a load the machine sustains.
+ *  0. (before the platform starts) direct_orders_per_s: the saga's own work without the local
+ *     runtime, BENCH_DIRECT_SECONDS (10; 0 skips); see direct().
  * Stock is ~95% of the orders per SKU, so some orders are cancelled (out of stock) at the end of
  * each phase; `oversold` counts units confirmed beyond the initial stock (must be 0).
  *
@@ -220,6 +222,24 @@ async function main(): Promise<void> {
   say(`kafka warm-up: ${await warmKafka(eps.kafkaBrokers, run)} messages`);
   const { signToken } = await import('../../functions/shared/auth');
   const groupSuffix = `-bench-${run}`;
+
+  // The direct baseline (see direct()): before the platform starts and before its consumer group is
+  // placed at the end of order-created, so the platform never sees these orders.
+  let directResult: Awaited<ReturnType<typeof directBaseline>> | undefined;
+  if (Number(process.env.BENCH_DIRECT_SECONDS ?? 10) > 0) {
+    const { createTopics } = await import('../../local/runtime');
+    const { manifest } = await import('../../lib/manifest');
+    await createTopics(manifest, eps.kafkaBrokers);
+    const skus = Array.from({ length: SKUS }, (_, i) => `BENCH-${run}-direct-${i}`);
+    const c = new Client({ connectionString: eps.pgUrl });
+    await c.connect();
+    await c.query('INSERT INTO inventory (sku, price_cents, stock) SELECT s, 1999, 1000000 FROM unnest($1::text[]) s', [skus]);
+    await c.end();
+    say(`direct baseline: the order use case and the task handlers, ${CONCURRENCY} orders at a time, no runtime`);
+    directResult = await directBaseline(run, skus);
+    say(`direct baseline: ${(directResult.orders / directResult.seconds).toFixed(1)} orders/s, ${directResult.cpuMsPerOrder.toFixed(1)} ms CPU per order (${directResult.failed} failed)`);
+  }
+
   // The bench's consumer group starts at the end of order-created: it runs only its own orders.
   const kadmin = kafkaClient(eps.kafkaBrokers, `bench-admin-${run}`).admin();
   await kadmin.connect();
@@ -432,6 +452,9 @@ async function main(): Promise<void> {
     not_terminal: A.res.pending + resB.pending + S.res.pending,
     failed_posts: failedPosts,
     orders_per_s_vs_pg_tps_over_6: round(orders_per_s / (pg_tps / 6), 3),
+    direct_orders_per_s: directResult ? round(directResult.orders / directResult.seconds) : null,
+    direct_cpu_ms_per_order: directResult ? round(directResult.cpuMsPerOrder, 2) : null,
+    orders_per_s_vs_direct: directResult ? round(orders_per_s / (directResult.orders / directResult.seconds), 2) : null,
     at: new Date().toISOString(),
   };
   const dir = join(__dirname, '../../bench-results');
@@ -473,6 +496,66 @@ async function serve(): Promise<void> {
   process.send!({ op: 'ready', url: c.url, workers });
 }
 
+/**
+ * Child process for the `direct` baseline: the saga's own work without the local runtime. Each order
+ * is the order use case (the order insert and its OrderCreated publish to Kafka) and then the task
+ * handlers the state machine calls, in the ASL's order (reserve, authorize, beginConfirmation,
+ * capture, confirm, publish), awaited one after the other, BENCH_CONCURRENCY orders at a time for
+ * BENCH_DIRECT_SECONDS (after as long unmeasured). No HTTP, JWT, Kafka consumer, StartExecution, ASL interpreter, execution
+ * store or EventBridge: so orders_per_s / direct_orders_per_s is the share of the saga's own ceiling
+ * (its SQL and Kafka publishes, on this machine) that the platform reaches.
+ */
+async function direct(): Promise<void> {
+  const { placeOrder } = await import('../../functions/order/use-cases/place-order');
+  const inventory = (await import('../../functions/inventory/handlers/tasks')).handler;
+  const payment = (await import('../../functions/payment/handlers/tasks')).handler;
+  const order = (await import('../../functions/order/handlers/tasks')).handler;
+  const skus = JSON.parse(process.env.BENCH_DIRECT_SKUS ?? '[]') as string[];
+  const seconds = Number(process.env.BENCH_DIRECT_SECONDS ?? 10);
+  const run = process.env.BENCH_RUN ?? 'direct';
+  let i = 0;
+  const one = async (n: number) => {
+    const items = [{ sku: skus[n % skus.length]!, quantity: 1 }];
+    const paymentToken = '4242424242424242';
+    const { orderId } = await placeOrder({ currency: 'EUR' }, { userId: `bench-${run}-direct-${n % 50}`, roles: ['customer'] }, { items, paymentToken }, `${run}-direct-${n}`);
+    await inventory({ action: 'reserve', orderId, items });
+    await payment({ action: 'authorize', orderId, amountCents: 1999, currency: 'EUR', paymentToken });
+    await order({ action: 'beginConfirmation', orderId });
+    await payment({ action: 'capture', orderId });
+    await order({ action: 'confirm', orderId });
+    await order({ action: 'publish', orderId });
+  };
+  // As long again unmeasured first: Node's JIT, the pools and the hot rows, like the saga's warm-up.
+  const phase = async (secs: number) => {
+    const until = Date.now() + secs * 1000;
+    let ok = 0;
+    let bad = 0;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < until) await one(i++).then(() => ok++, () => bad++);
+    }));
+    return { ok, bad };
+  };
+  await phase(seconds);
+  const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
+  const { ok: done, bad: failed } = await phase(seconds);
+  const cpu = process.cpuUsage(cpu0);
+  process.send!({ op: 'direct', orders: done, failed, seconds: (Date.now() - t0) / 1000, cpuMsPerOrder: (cpu.user + cpu.system) / 1000 / Math.max(1, done) });
+}
+
+async function directBaseline(run: string, skus: string[]): Promise<{ orders: number; failed: number; seconds: number; cpuMsPerOrder: number }> {
+  const child = fork(__filename, ['--direct'], { execArgv: process.execArgv, env: { ...process.env, BENCH_RUN: run, BENCH_DIRECT_SKUS: JSON.stringify(skus) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.on('message', (m: { op: string; orders: number; failed: number; seconds: number; cpuMsPerOrder: number }) => {
+      if (m.op === 'direct') {
+        resolve(m);
+        child.kill();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`direct baseline exited (${code})`)));
+  });
+}
+
 async function startServer(groupSuffix: string): Promise<{ url: string; workers: number; cpu(): Promise<NodeJS.CpuUsage>; stop(): Promise<void>; kill(): void }> {
   const child = fork(__filename, ['--serve'], { execArgv: [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], env: { ...process.env, BENCH_GROUP_SUFFIX: groupSuffix }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (op: string) =>
@@ -505,7 +588,12 @@ async function startServer(groupSuffix: string): Promise<{ url: string; workers:
   };
 }
 
-if (process.argv.includes('--serve')) {
+if (process.argv.includes('--direct')) {
+  direct().catch((err) => {
+    process.stderr.write(`bench:saga direct baseline failed: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  });
+} else if (process.argv.includes('--serve')) {
   serve().catch((err) => {
     process.stderr.write(`bench:saga platform failed: ${(err as Error).stack ?? err}\n`);
     process.exit(1);
