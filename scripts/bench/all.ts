@@ -39,6 +39,7 @@ for (const b of benches) {
   const res = lastJsonLine(r.stdout);
   const ratios: Record<string, number> = {};
   if (b.name === 'saga' && res.pg_tps && res.orders_per_s) ratios.orders_per_s_vs_pg_tps_over_6 = +(res.orders_per_s / (res.pg_tps / 6)).toFixed(3);
+  if (b.name === 'saga' && res.direct_orders_per_s && res.orders_per_s) ratios.orders_per_s_vs_direct = +(res.orders_per_s / res.direct_orders_per_s).toFixed(3);
   if (b.name === 'search' && res.raw_p99_ms && res.search_p99_ms) ratios.search_p99_vs_raw_p99 = +(res.search_p99_ms / res.raw_p99_ms).toFixed(3);
   if (b.name === 'runtime' && res.gateway_rps && res.http_bare_rps) ratios.gateway_vs_bare_http_rps = +(res.gateway_rps / res.http_bare_rps).toFixed(3);
   summary[b.name] = { ...res, ratios };
