@@ -201,7 +201,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     }
 
     const runnable = (kind: 'consumer' | 'schedule') =>
-      runnableHandlers(manifest, kind, { ...(opts.includeUnimplemented ? { includeUnimplemented: true } : {}), ...(opts.stores ? { stores: opts.stores } : {}) }, (m) => log.warn(m));
+      runnableHandlers(manifest, kind, opts, (m) => log.warn(m));
 
     let consumers: ConsumerGroups | undefined;
     if (on.has('consumers')) {

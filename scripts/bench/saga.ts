@@ -339,14 +339,31 @@ async function main(): Promise<void> {
   postLatency.length = 0;
   failedPosts = 0;
 
+  /** CPU used so far by the platform (its workers) and by the engines; two of them make a window. */
+  const cpuSnapshot = async () => ({ platform: await server.cpu(), engines: engineCpuMs() });
+  type CpuSnapshot = Awaited<ReturnType<typeof cpuSnapshot>>;
+  /** CPU ms per order between two snapshots (engines: null off Linux). */
+  function cpuPerOrder(a: CpuSnapshot, b: CpuSnapshot, orders: number) {
+    const per = (ms: number) => round(ms / Math.max(1, orders), 2);
+    const e0 = a.engines;
+    const e1 = b.engines;
+    return {
+      platform: per((b.platform.user + b.platform.system - a.platform.user - a.platform.system) / 1000),
+      postgres: e0 && e1 ? per(e1.postgres - e0.postgres) : null,
+      kafka: e0 && e1 ? per(e1.kafka - e0.kafka) : null,
+      // the kernel's part of the engines' CPU (file and socket work)
+      postgresSysShare: e0 && e1 ? round((e1.postgresSys - e0.postgresSys) / Math.max(1, e1.postgres - e0.postgres), 2) : null,
+      kafkaSysShare: e0 && e1 ? round((e1.kafkaSys - e0.kafkaSys) / Math.max(1, e1.kafka - e0.kafka), 2) : null,
+    };
+  }
+
   async function openLoop(tag: string, orders: number, rate: number, offset: number) {
     say(`${tag}: ${orders} orders at ${rate} orders/s`);
     const skus = await seed(tag, orders);
     const placed: Array<{ orderId: string; t0: number }> = [];
     const inflight: Array<Promise<void>> = [];
     postLatency.length = 0;
-    const cpuStart = await server.cpu();
-    const engStart = engineCpuMs();
+    const cpuStart = await cpuSnapshot();
     const start = performance.now();
     for (let i = 0; i < orders; i++) {
       const due = start + (i * 1000) / rate;
@@ -356,20 +373,14 @@ async function main(): Promise<void> {
     }
     await Promise.all(inflight);
     await Promise.race([Promise.all(placed.map((x) => terminalOf(x.orderId))), new Promise((r) => setTimeout(r, 120_000))]);
-    const cpuEnd = await server.cpu();
-    const engEnd = engineCpuMs();
-    const n = Math.max(1, placed.length);
     // CPU per order at this rate: below capacity there is less to batch, so it costs more than in the burst
-    const cpuPerOrder = {
-      platform: round((cpuEnd.user + cpuEnd.system - cpuStart.user - cpuStart.system) / 1000 / n, 2),
-      postgres: engStart && engEnd ? round((engEnd.postgres - engStart.postgres) / n, 2) : null,
-      kafka: engStart && engEnd ? round((engEnd.kafka - engStart.kafka) / n, 2) : null,
-    };
+    const { platform, postgres, kafka } = cpuPerOrder(cpuStart, await cpuSnapshot(), placed.length);
+    const cpu = { platform, postgres, kafka };
     const lat = placed.filter((x) => terminal.has(x.orderId)).map((x) => terminal.get(x.orderId)!.at - x.t0).sort((a, b) => a - b);
     const post = [...postLatency].sort((a, b) => a - b);
     const res = await check(skus, placed.map((x) => x.orderId), Math.floor((orders * 0.95) / SKUS));
-    say(`${tag}: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, POST p99 ${pct(post, 99).toFixed(1)} ms; CPU ms per order ${JSON.stringify(cpuPerOrder)}; ${JSON.stringify(res)}`);
-    return { placed, lat, post, res, cpuPerOrder };
+    say(`${tag}: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, POST p99 ${pct(post, 99).toFixed(1)} ms; CPU ms per order ${JSON.stringify(cpu)}; ${JSON.stringify(res)}`);
+    return { placed, lat, post, res, cpu };
   }
 
   // Phase 2: closed loop, CONCURRENCY clients: capacity and CPU cost per order.
@@ -377,10 +388,9 @@ async function main(): Promise<void> {
   const skusB = await seed('burst', BURST);
   const placedB: Array<{ orderId: string; t0: number }> = [];
   let next = 0;
-  const cpu0 = await server.cpu();
+  const cpu0 = await cpuSnapshot();
   const driver0 = process.cpuUsage();
   const m0 = machineTicks();
-  const e0 = engineCpuMs();
   const tB = Date.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < BURST) {
@@ -392,16 +402,14 @@ async function main(): Promise<void> {
   await Promise.race([Promise.all(placedB.map((x) => terminalOf(x.orderId))), new Promise((r) => setTimeout(r, 120_000))]);
   const lastB = Math.max(...placedB.map((x) => terminal.get(x.orderId)?.at ?? Date.now()));
   const wallB = (lastB - tB) / 1000;
-  const cpu1 = await server.cpu();
+  const cpu1 = await cpuSnapshot();
   const driver1 = process.cpuUsage(driver0);
   const m1 = machineTicks();
-  const e1 = engineCpuMs();
-  const perOrder = (ms: number) => round(ms / Math.max(1, placedB.length), 2);
+  const burstCpu = cpuPerOrder(cpu0, cpu1, placedB.length);
   // Cores busy on the whole machine during the burst (platform + PostgreSQL + Kafka + this load generator).
   const machineBusyCores = m0 && m1 ? ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * availableParallelism() : NaN;
-  const cpu = { user: cpu1.user - cpu0.user, system: cpu1.system - cpu0.system };
-  const cpuMsPerOrder = (cpu.user + cpu.system) / 1000 / Math.max(1, placedB.length);
-  const cpuShare = (cpu.user + cpu.system) / 1e6 / wallB;
+  const cpuMsPerOrder = burstCpu.platform;
+  const cpuShare = (cpuMsPerOrder * Math.max(1, placedB.length)) / 1000 / wallB;
   const orders_per_s = placedB.length / wallB;
   const latB = placedB.filter((x) => terminal.has(x.orderId)).map((x) => terminal.get(x.orderId)!.at - x.t0).sort((a, b) => a - b);
   const resB = await check(skusB, placedB.map((x) => x.orderId), Math.floor((BURST * 0.95) / SKUS));
@@ -430,7 +438,7 @@ async function main(): Promise<void> {
     pg_tps: round(pg_tps, 0),
     rate_target: RATE,
     post_p99_ms: round(pct(A.post, 99)),
-    rate_cpu_ms_per_order: A.cpuPerOrder,
+    rate_cpu_ms_per_order: A.cpu,
     half_capacity_rate: sustainable,
     half_capacity_p50_ms: round(pct(S.lat, 50)),
     half_capacity_p99_ms: round(pct(S.lat, 99)),
@@ -440,11 +448,10 @@ async function main(): Promise<void> {
     cpu_ms_per_order: round(cpuMsPerOrder),
     cpu_share_of_one_core: round(cpuShare, 2),
     load_generator_cpu_ms_per_order: round((driver1.user + driver1.system) / 1000 / Math.max(1, placedB.length), 2),
-    postgres_cpu_ms_per_order: e0 && e1 ? perOrder(e1.postgres - e0.postgres) : null,
-    kafka_cpu_ms_per_order: e0 && e1 ? perOrder(e1.kafka - e0.kafka) : null,
-    // the kernel's part of the engines' CPU (file and socket work)
-    postgres_cpu_sys_share: e0 && e1 ? round((e1.postgresSys - e0.postgresSys) / Math.max(1, e1.postgres - e0.postgres), 2) : null,
-    kafka_cpu_sys_share: e0 && e1 ? round((e1.kafkaSys - e0.kafkaSys) / Math.max(1, e1.kafka - e0.kafka), 2) : null,
+    postgres_cpu_ms_per_order: burstCpu.postgres,
+    kafka_cpu_ms_per_order: burstCpu.kafka,
+    postgres_cpu_sys_share: burstCpu.postgresSysShare,
+    kafka_cpu_sys_share: burstCpu.kafkaSysShare,
     workers: server.workers,
     machine_busy_cores: round(machineBusyCores, 2),
     machine_cores: availableParallelism(),
