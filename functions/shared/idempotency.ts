@@ -1,5 +1,5 @@
-import type { PoolClient, QueryResult } from 'pg';
-import { getPool } from './adapters/pg';
+import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { getPool, inlineStatement } from './adapters/pg';
 import type { OutboxMessage } from './outbox';
 
 /**
@@ -37,33 +37,56 @@ export async function recordStep(tx: PoolClient, orderId: string, step: string, 
   await tx.query('INSERT INTO processed_messages (order_id, step, result) VALUES ($1, $2, $3::jsonb)', [orderId, step, JSON.stringify(result ?? {})]);
 }
 
+/** The step's own statement, sent in the round trip that opens the step (see runStepOnce). */
+export interface StepBody {
+  /** Parameterised SQL; every `$n` cast (`$1::uuid`), no other `$` (see inlineStatement). */
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
 /**
- * One round trip to open the step (BEGIN, the order lock, the recorded steps) and one to close it
- * (record + COMMIT): multi-statement simple queries, each statement with its own snapshot, so the
- * steps are read AFTER the lock is held. Values are quoted with the driver's escapeLiteral.
+ * Runs a saga step at most once per (order id, step). Two round trips on the common path:
+ *
+ *  1. BEGIN, the per-order advisory lock, the order's recorded steps and, when given, the step's
+ *     own statement (`opts.body`): one multi-statement simple query, each statement with its own
+ *     snapshot, so the steps are read and the body runs AFTER the lock is held;
+ *  2. the step's record, its outbox rows and COMMIT.
+ *
+ * `fn` gets the body's rows and decides: it returns the step's result (and may run more
+ * statements on `tx`), or throws, which rolls everything back, the body's writes included. When
+ * the step was recorded before, the body's writes are rolled back too and the stored result is
+ * returned without calling `fn`. A body must therefore be harmless to run when the step turns out
+ * to be done or refused (no error on a replay: e.g. ON CONFLICT DO NOTHING).
  */
-export async function runStepOnce<T>(
-  opts: { readonly ns: LockNamespace; readonly orderId: string; readonly step: string },
-  fn: (ctx: StepContext) => Promise<T>,
+export async function runStepOnce<T, R extends QueryResultRow = QueryResultRow>(
+  opts: { readonly ns: LockNamespace; readonly orderId: string; readonly step: string; readonly body?: StepBody },
+  fn: (ctx: StepContext & { readonly rows: readonly R[] }) => Promise<T>,
 ): Promise<StepOutcome<T>> {
   const tx = await (await getPool()).connect();
   const lit = (v: string) => tx.escapeLiteral(v);
   try {
+    const body = opts.body ? await inlineStatement(tx, opts.body.text, opts.body.values) : undefined;
     const opened = (await tx.query(
-      `BEGIN; SELECT pg_advisory_xact_lock(${NAMESPACE_IDS[opts.ns]}, hashtext(${lit(opts.orderId)})); SELECT step, result FROM processed_messages WHERE order_id = ${lit(opts.orderId)}`,
-    )) as unknown as QueryResult<{ step: string; result: unknown }>[];
-    const done = new Map((opened[2]?.rows ?? []).map((row) => [row.step, row.result]));
+      [
+        'BEGIN',
+        `SELECT pg_advisory_xact_lock(${NAMESPACE_IDS[opts.ns]}, hashtext(${lit(opts.orderId)}))`,
+        `SELECT step, result FROM processed_messages WHERE order_id = ${lit(opts.orderId)}`,
+        ...(body ? [body] : []),
+      ].join('; '),
+    )) as unknown as QueryResult[];
+    const done = new Map((opened[2]?.rows ?? []).map((row: { step: string; result: unknown }) => [row.step, row.result]));
     if (done.has(opts.step)) {
       await tx.query('ROLLBACK');
       return { result: done.get(opts.step) as T, replayed: true };
     }
     const outbox: OutboxMessage[] = [];
-    const result = await fn({ tx, done, enqueue: (...m) => void outbox.push(...m) });
-    const rows = outbox.map((m) => `(${lit(m.event.id)}::uuid, ${lit(m.topic)}, ${lit(m.key)}, ${lit(JSON.stringify(m.event))}::jsonb)`);
+    const rows = (opened[3]?.rows ?? []) as R[];
+    const result = await fn({ tx, done, rows, enqueue: (...m) => void outbox.push(...m) });
+    const values = outbox.map((m) => `(${lit(m.event.id)}::uuid, ${lit(m.topic)}, ${lit(m.key)}, ${lit(JSON.stringify(m.event))}::jsonb)`);
     await tx.query(
       [
         `INSERT INTO processed_messages (order_id, step, result) VALUES (${lit(opts.orderId)}, ${lit(opts.step)}, ${lit(JSON.stringify(result ?? {}))}::jsonb)`,
-        ...(rows.length ? [`INSERT INTO outbox (event_id, topic, message_key, payload) VALUES ${rows.join(', ')}`] : []),
+        ...(values.length ? [`INSERT INTO outbox (event_id, topic, message_key, payload) VALUES ${values.join(', ')}`] : []),
         'COMMIT',
       ].join('; '),
     );

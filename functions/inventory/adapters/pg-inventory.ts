@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import { getPool } from '../../shared/adapters/pg';
 import type { Shortage } from '../domain/errors';
 import type { Line, Stock } from '../domain/schemas';
+import type { StepBody } from '../../shared/idempotency';
 
 /**
  * PostgreSQL adapter of the inventory. Stock never goes below zero: ONE statement locks the rows in
@@ -10,26 +11,38 @@ import type { Line, Stock } from '../domain/schemas';
  * (all-or-nothing); otherwise it changes nothing and returns the offending lines. The table's
  * CHECK (stock >= 0) is the last line of defence.
  *
- * Read committed: `l` (FOR UPDATE) returns the latest committed version of each row and locks it;
- * the UPDATE in `u` then follows the row to that same version (we hold its lock), so the check and
- * the decrement see the same stock.
+ * Read committed: `l` returns the latest committed version of each row and locks it; the UPDATE in
+ * `u` then follows the row to that same version (we hold its lock), so the check and the decrement
+ * see the same stock. The lock is FOR NO KEY UPDATE (what the UPDATE itself takes), not FOR UPDATE:
+ * the key never changes, and FOR UPDATE would also block the foreign-key checks (FOR KEY SHARE) of
+ * every order and reservation insert for the SKU until this step commits, serialising order intake
+ * behind reservations on a popular SKU.
+ *
+ * The statement is the body of the reserve step (see runStepOnce): it runs in the round trip that
+ * takes the order's lock, before the step knows whether it already ran, so on a replay (its
+ * reservations exist: ON CONFLICT DO NOTHING) it must not fail; the step then rolls it back.
+ * `reserveOutcome` reads its rows.
  */
-export async function reserveLines(tx: PoolClient, orderId: string, lines: readonly Line[]): Promise<{ unknown: string[]; shortages: Shortage[] }> {
-  const skus = lines.map((l) => l.sku);
-  const qty = lines.map((l) => l.quantity);
-  const bad = await tx.query<{ sku: string; q: number; stock: number | null }>(
-    `WITH v AS (SELECT * FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS v(sku, q, n)),
-          l AS MATERIALIZED (SELECT sku, stock FROM inventory WHERE sku = ANY($2::text[]) ORDER BY sku FOR UPDATE),
+export function reserveStatement(orderId: string, lines: readonly Line[]): StepBody {
+  return {
+    text: `WITH v AS (SELECT * FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS v(sku, q, n)),
+          l AS MATERIALIZED (SELECT sku, stock FROM inventory WHERE sku = ANY($2::text[]) ORDER BY sku FOR NO KEY UPDATE),
           c AS MATERIALIZED (SELECT v.sku, v.q, v.n, l.stock FROM v LEFT JOIN l ON l.sku = v.sku),
           ok AS MATERIALIZED (SELECT NOT EXISTS (SELECT 1 FROM c WHERE c.stock IS NULL OR c.stock < c.q) AS ok),
           u AS (UPDATE inventory i SET stock = i.stock - c.q, updated_at = now() FROM c, ok WHERE ok.ok AND i.sku = c.sku RETURNING i.sku),
-          r AS (INSERT INTO reservations (order_id, sku, quantity) SELECT $1, c.sku, c.q FROM c, ok WHERE ok.ok ORDER BY c.n)
+          r AS (INSERT INTO reservations (order_id, sku, quantity) SELECT $1::uuid, c.sku, c.q FROM c, ok WHERE ok.ok ORDER BY c.n ON CONFLICT (order_id, sku) DO NOTHING)
      SELECT c.sku, c.q, c.stock FROM c WHERE c.stock IS NULL OR c.stock < c.q ORDER BY c.n`,
-    [orderId, skus, qty],
-  );
+    values: [orderId, lines.map((l) => l.sku), lines.map((l) => l.quantity)],
+  };
+}
+
+export type ReserveRow = { sku: string; q: number; stock: number | null };
+
+/** The reserve statement's rows: the lines it refused (none: everything was reserved). */
+export function reserveOutcome(rows: readonly ReserveRow[]): { unknown: string[]; shortages: Shortage[] } {
   return {
-    unknown: bad.rows.filter((r) => r.stock === null).map((r) => r.sku),
-    shortages: bad.rows.filter((r) => r.stock !== null).map((r) => ({ sku: r.sku, requested: r.q, available: r.stock! })),
+    unknown: rows.filter((r) => r.stock === null).map((r) => r.sku),
+    shortages: rows.filter((r) => r.stock !== null).map((r) => ({ sku: r.sku, requested: r.q, available: r.stock! })),
   };
 }
 
@@ -37,7 +50,7 @@ export async function reserveLines(tx: PoolClient, orderId: string, lines: reado
 export async function releaseReservation(tx: PoolClient, orderId: string): Promise<Line[]> {
   const held = await tx.query<{ sku: string; quantity: number }>(
     `SELECT r.sku, r.quantity FROM reservations r JOIN inventory i ON i.sku = r.sku
-     WHERE r.order_id = $1 AND r.status = 'RESERVED' ORDER BY r.sku FOR UPDATE OF r, i`,
+     WHERE r.order_id = $1 AND r.status = 'RESERVED' ORDER BY r.sku FOR NO KEY UPDATE OF r, i`,
     [orderId],
   );
   if (held.rows.length === 0) return [];

@@ -1,6 +1,6 @@
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { releaseReservation, reserveLines } from '../adapters/pg-inventory';
+import { releaseReservation, reserveOutcome, reserveStatement, type ReserveRow } from '../adapters/pg-inventory';
 import { OutOfStockError, ReservationCompensatedError, UnknownSkuError } from '../domain/errors';
 import { INVENTORY_EVENT_SOURCE, INVENTORY_TOPIC, type Line, type ReleaseResult, type ReserveResult } from '../domain/schemas';
 import { mergeLines } from './lines';
@@ -9,7 +9,8 @@ export const RESERVE_STEP = 'inventory.reserve';
 export const RELEASE_STEP = 'inventory.release';
 
 /**
- * Reserves every line of the order or none (one transaction), idempotent on (order id, reserve).
+ * Reserves every line of the order or none (one transaction, two round trips: the reserve statement
+ * goes with the order lock), idempotent on (order id, reserve).
  * Throws OutOfStockError / UnknownSkuError (nothing reserved), or ReservationCompensatedError when
  * the order's inventory was already released (a late duplicate after the compensation).
  * The InventoryReserved event goes to the outbox in the same transaction; it is published with the
@@ -17,9 +18,10 @@ export const RELEASE_STEP = 'inventory.release';
  */
 export async function reserveInventory(input: { readonly orderId: string; readonly items: readonly Line[] }): Promise<ReserveResult> {
   const lines = mergeLines(input.items);
-  const { result } = await runStepOnce({ ns: 'inventory', orderId: input.orderId, step: RESERVE_STEP }, async ({ tx, done, enqueue }) => {
-    if (done.has(RELEASE_STEP)) throw new ReservationCompensatedError(input.orderId);
-    const outcome = await reserveLines(tx, input.orderId, lines);
+  const step = { ns: 'inventory' as const, orderId: input.orderId, step: RESERVE_STEP, body: reserveStatement(input.orderId, lines) };
+  const { result } = await runStepOnce<ReserveResult, ReserveRow>(step, async ({ rows, done, enqueue }) => {
+    if (done.has(RELEASE_STEP)) throw new ReservationCompensatedError(input.orderId); // rolls the body's reservation back
+    const outcome = reserveOutcome(rows);
     if (outcome.unknown.length > 0) throw new UnknownSkuError(outcome.unknown);
     if (outcome.shortages.length > 0) throw new OutOfStockError(outcome.shortages);
     enqueue({ topic: INVENTORY_TOPIC, key: input.orderId, event: envelope({ type: 'InventoryReserved', source: INVENTORY_EVENT_SOURCE, orderId: input.orderId, data: { orderId: input.orderId, lines } }) });

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { getPool } from '../../shared/adapters/pg';
 import type { OrderStatus, OrderView } from '../domain/schemas';
+import type { StepBody } from '../../shared/idempotency';
 
 /** PostgreSQL adapter of the order service. */
 export interface OrderRow {
@@ -91,10 +92,28 @@ export async function lockOrder(tx: PoolClient, id: string): Promise<OrderRow | 
   return r.rows[0];
 }
 
-/** CONFIRMING -> CONFIRMED in one statement; undefined when the order is missing or not CONFIRMING. */
-export async function confirmIfConfirming(tx: PoolClient, id: string): Promise<OrderRow | undefined> {
-  const r = await tx.query<OrderRow>(`UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 AND status = 'CONFIRMING' RETURNING *`, [id]);
-  return r.rows[0];
+/** The order's row, locked (the body of CancelOrder: runStepOnce). */
+export function lockOrderStatement(id: string): StepBody {
+  return { text: 'SELECT * FROM orders WHERE id = $1::uuid FOR UPDATE', values: [id] };
+}
+
+/**
+ * The body of BeginConfirmation (runStepOnce): locks the order and moves it PENDING -> CONFIRMING in
+ * one statement; returns the order as it was before (its status decides the step: a PENDING order
+ * moved; any other was left as it is). The step rolls the move back when it refuses.
+ */
+export function beginConfirmationStatement(id: string): StepBody {
+  return {
+    text: `WITH o AS MATERIALIZED (SELECT id, status, cancel_error FROM orders WHERE id = $1::uuid FOR UPDATE),
+          u AS (UPDATE orders SET status = 'CONFIRMING', updated_at = now() FROM o WHERE orders.id = o.id AND o.status = 'PENDING' RETURNING orders.id)
+     SELECT o.id, o.status, o.cancel_error, (SELECT count(*) FROM u)::int AS moved FROM o`,
+    values: [id],
+  };
+}
+
+/** The body of ConfirmOrder (runStepOnce): CONFIRMING -> CONFIRMED in one statement; no row when the order is missing or not CONFIRMING. */
+export function confirmStatement(id: string): StepBody {
+  return { text: `UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1::uuid AND status = 'CONFIRMING' RETURNING *`, values: [id] };
 }
 
 /** An order the sweeper claimed: not terminal, older than the threshold, not looked at within it. */

@@ -4,7 +4,7 @@ import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
 import { publishPendingForKey } from '../../shared/outbox';
 import type { Caller } from '../../shared/http';
-import { confirmIfConfirming, lockOrder, setStatus } from '../adapters/pg-orders';
+import { beginConfirmationStatement, confirmStatement, lockOrder, lockOrderStatement, setStatus, type OrderRow } from '../adapters/pg-orders';
 import { OrderNotConfirmingError } from '../domain/errors';
 import { beginConfirmation as pivot, customerCancel, CUSTOMER_CANCELLED } from '../domain/lifecycle';
 import { ORDER_EVENT_SOURCE, type OrderStatus } from '../domain/schemas';
@@ -21,28 +21,28 @@ export interface SagaStepDeps {
 
 /**
  * The saga's pivot (BeginConfirmation), before CapturePayment: PENDING -> CONFIRMING under the
- * per-order lock (the order's advisory lock and its row lock, which a customer cancel also takes);
+ * per-order lock (two round trips: the move goes with the lock, see beginConfirmationStatement) (the order's advisory lock and its row lock, which a customer cancel also takes);
  * idempotent on (order id, begin-confirmation). From CONFIRMING on a customer cancel is refused, so
  * no order is captured after its customer cancelled it. Throws OrderCancelledByCustomerError when the
  * customer cancelled first (the saga then voids, releases and cancels, keeping the customer's reason).
  */
 export async function beginConfirmation(input: { orderId: string }): Promise<{ status: OrderStatus }> {
-  const { result } = await runStepOnce({ ns: 'order', orderId: input.orderId, step: BEGIN_CONFIRMATION_STEP }, async ({ tx, done }) => {
-    const o = await lockOrder(tx, input.orderId);
+  const step = { ns: 'order' as const, orderId: input.orderId, step: BEGIN_CONFIRMATION_STEP, body: beginConfirmationStatement(input.orderId) };
+  const { result } = await runStepOnce<{ status: OrderStatus }, { id: string; status: OrderStatus; cancel_error: string | null; moved: number }>(step, async ({ rows, done }) => {
+    const o = rows[0];
     if (!o) throw new NotFoundError(`order ${input.orderId} not found`);
-    if (pivot({ id: o.id, status: o.status, cancelError: o.cancel_error }, done) === 'move') {
-      await setStatus(tx, o.id, 'CONFIRMING');
-      return { status: 'CONFIRMING' as OrderStatus };
-    }
-    return { status: o.status };
+    // The body already moved a PENDING order; a refusal here (throw) rolls that back.
+    const decision = pivot({ id: o.id, status: o.status, cancelError: o.cancel_error }, done);
+    if (decision === 'move' && o.moved !== 1) throw new Error(`order ${o.id}: PENDING but not moved to CONFIRMING`);
+    return { status: decision === 'move' ? ('CONFIRMING' as OrderStatus) : o.status };
   });
   return result;
 }
 
 /** CONFIRMING -> CONFIRMED with the OrderCompleted outbox row, one transaction; idempotent on (order id, confirm). */
 export async function confirmOrder(deps: SagaStepDeps, input: { orderId: string }): Promise<{ status: OrderStatus }> {
-  const { result, replayed } = await runStepOnce({ ns: 'order', orderId: input.orderId, step: CONFIRM_STEP }, async ({ tx, enqueue }) => {
-    const o = await confirmIfConfirming(tx, input.orderId);
+  const { result, replayed } = await runStepOnce<{ status: OrderStatus }, OrderRow>({ ns: 'order', orderId: input.orderId, step: CONFIRM_STEP, body: confirmStatement(input.orderId) }, async ({ tx, rows, enqueue }) => {
+    const o = rows[0];
     if (!o) {
       const now = await lockOrder(tx, input.orderId);
       if (!now) throw new NotFoundError(`order ${input.orderId} not found`);
@@ -76,8 +76,8 @@ export function readableCause(cause: unknown): string {
  * order without money must not stay confirmed (ConfirmOrder committed but its answer was lost).
  */
 export async function cancelOrderForSaga(deps: SagaStepDeps, input: { orderId: string; reason?: { Error: string; Cause?: unknown } | undefined }): Promise<{ status: OrderStatus; error: string }> {
-  const { result, replayed } = await runStepOnce({ ns: 'order', orderId: input.orderId, step: CANCEL_STEP }, async ({ tx, enqueue }) => {
-    const o = await lockOrder(tx, input.orderId);
+  const { result, replayed } = await runStepOnce<{ status: OrderStatus; error: string }, OrderRow>({ ns: 'order', orderId: input.orderId, step: CANCEL_STEP, body: lockOrderStatement(input.orderId) }, async ({ tx, rows, enqueue }) => {
+    const o = rows[0];
     if (!o) throw new NotFoundError(`order ${input.orderId} not found`);
     let reason = { error: input.reason?.Error ?? 'Unknown', cause: readableCause(input.reason?.Cause) };
     if ((o.status === 'CANCELLED' || o.status === 'CANCELLING') && o.cancel_error) {

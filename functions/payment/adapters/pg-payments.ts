@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { getPool } from '../../shared/adapters/pg';
 import type { PaymentRecord, PaymentStatus } from '../domain/schemas';
+import type { StepBody } from '../../shared/idempotency';
 
 type Row = { order_id: string; status: PaymentStatus; amount_cents: string; currency: string; authorization_id: string; capture_id: string | null; refund_id: string | null };
 const toRecord = (r: Row): PaymentRecord => ({
@@ -19,8 +20,24 @@ export async function findPayment(orderId: string, tx?: PoolClient, forUpdate = 
   return r.rows[0] && toRecord(r.rows[0]);
 }
 
-export async function insertAuthorization(tx: PoolClient, p: { orderId: string; amountCents: number; currency: string; authorizationId: string }): Promise<void> {
-  await tx.query(`INSERT INTO payments (order_id, status, amount_cents, currency, authorization_id) VALUES ($1, 'AUTHORIZED', $2, $3, $4)`, [p.orderId, p.amountCents, p.currency, p.authorizationId]);
+/**
+ * The authorize step's statement (its runStepOnce body): the AUTHORIZED payment row. Returns the
+ * order id when it inserted, nothing when the order already has a payment (a replay, rolled back).
+ */
+export function insertAuthorizationStatement(p: { orderId: string; amountCents: number; currency: string; authorizationId: string }): StepBody {
+  return {
+    text: `INSERT INTO payments (order_id, status, amount_cents, currency, authorization_id) VALUES ($1::uuid, 'AUTHORIZED', $2::bigint, $3::text, $4::text)
+           ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+    values: [p.orderId, p.amountCents, p.currency, p.authorizationId],
+  };
+}
+
+/** The capture step's statement (its runStepOnce body): AUTHORIZED -> CAPTURED; returns the row it changed. */
+export function captureStatement(orderId: string, captureId: string): StepBody {
+  return {
+    text: `UPDATE payments SET status = 'CAPTURED', capture_id = $2::text, updated_at = now() WHERE order_id = $1::uuid AND status = 'AUTHORIZED' RETURNING order_id`,
+    values: [orderId, captureId],
+  };
 }
 
 export async function setStatus(tx: PoolClient, orderId: string, status: PaymentStatus, ids: { captureId?: string; refundId?: string } = {}): Promise<void> {

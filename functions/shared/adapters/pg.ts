@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
 import { secretString } from './secrets';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver's own parameter conversion (no typings)
+const { prepareValue } = require('pg/lib/utils') as { prepareValue(v: unknown): unknown };
+
 /**
  * Server-side prepared statements for parameterised queries (PG_PREPARED_STATEMENTS).
  *
@@ -52,6 +55,42 @@ function clientOption(): Pick<PoolConfig, 'Client'> {
 /** Pool options for a connection string, with prepared statements when enabled. */
 export function poolOptions(connectionString: string, max: number): PoolConfig {
   return { connectionString, max, ...clientOption() };
+}
+
+/**
+ * A parameterised statement as one statement of a multi-statement simple query, so it shares a
+ * round trip with others (runStepOnce sends BEGIN, the order lock, the recorded steps and the
+ * step's own statement together). With prepared statements enabled it is `EXECUTE s_<hash>(...)`
+ * of a statement PREPAREd once per connection (so its plan is cached like a named statement's);
+ * otherwise (behind RDS Proxy, where PREPARE would pin the session) it is the text with each `$n`
+ * replaced by its value as a quoted literal, planned each time.
+ *
+ * Values are converted as the driver converts query parameters (arrays, dates, JSON) and quoted
+ * with escapeLiteral; null and undefined are NULL. The text must cast every parameter
+ * (`$1::uuid`, `$2::text[]`) so a quoted literal gets the same type as the prepared parameter, and
+ * must not contain `$` anywhere else.
+ */
+const preparedOn = new WeakMap<object, Set<string>>();
+export async function inlineStatement(client: PoolClient, text: string, values: readonly unknown[]): Promise<string> {
+  const literal = (v: unknown) => {
+    const p = prepareValue(v) as unknown;
+    return p === null || p === undefined ? 'NULL' : client.escapeLiteral(String(p));
+  };
+  const name = preparedStatementsEnabled() ? statementName(`inline:${text}`)?.replace(/^p_/, 's_') : undefined;
+  if (!name) {
+    return text.replace(/\$(\d+)/g, (_, n: string) => {
+      const i = Number(n) - 1;
+      if (i < 0 || i >= values.length) throw new Error(`inlineStatement: no value for $${n}`);
+      return literal(values[i]);
+    });
+  }
+  let names = preparedOn.get(client);
+  if (!names?.has(name)) {
+    await client.query(`PREPARE ${name} AS ${text}`);
+    if (!names) preparedOn.set(client, (names = new Set()));
+    names.add(name);
+  }
+  return `EXECUTE ${name}(${values.map(literal).join(', ')})`;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Prepared statements on the real PostgreSQL: what the saga's pool does with a direct connection (PG_URL). */
 import { endpoints } from '../../../local/engines/endpoints';
-import { closePool, getPool, withTransaction } from '../../../functions/shared/adapters/pg';
+import { closePool, getPool, inlineStatement, withTransaction } from '../../../functions/shared/adapters/pg';
 
 jest.setTimeout(30000);
 const saved = process.env.PG_PREPARED_STATEMENTS;
@@ -34,5 +34,57 @@ describe('the pool with PG_URL', () => {
     const pool = await getPool();
     await expect(pool.query('SELECT 1 / $1::int AS z', [0])).rejects.toThrow(/division by zero/);
     expect((await pool.query('SELECT 1 / $1::int AS z', [1])).rows).toEqual([{ z: 1 }]);
+  });
+});
+
+describe('inlineStatement: a parameterised statement inside a multi-statement simple query', () => {
+  const text = 'SELECT $1::text AS t, $2::int[] AS a, $3::jsonb AS j, $4::text AS n, $5::timestamptz AS d';
+  const hostile = "O'Brien'); DROP TABLE orders; --\\";
+  const values = [hostile, [1, 2], { k: "v'" }, null, new Date('2026-01-02T03:04:05.678Z')];
+  const expected = { t: hostile, a: [1, 2], j: { k: "v'" }, n: null, d: new Date('2026-01-02T03:04:05.678Z') };
+  const run = async (flag: string) => {
+    process.env.PG_PREPARED_STATEMENTS = flag;
+    try {
+      return await withTransaction(async (c) => {
+        const names = async () => (await c.query<{ name: string }>("SELECT name FROM pg_prepared_statements WHERE name LIKE 's\\_%' AND statement LIKE $1", ['%$5::timestamptz AS d'])).rows.map((r) => r.name);
+        const before = await names(); // the pool may hand out a connection an earlier test prepared on
+        const out: Array<{ sql: string; rows: unknown[] }> = [];
+        for (let i = 0; i < 2; i++) {
+          const sql = await inlineStatement(c, text, values);
+          const r = (await c.query(`SELECT 1 AS one; ${sql}`)) as unknown as Array<{ rows: unknown[] }>;
+          out.push({ sql, rows: r[1]!.rows });
+        }
+        return { out, before, prepared: await names() };
+      });
+    } finally {
+      delete process.env.PG_PREPARED_STATEMENTS;
+    }
+  };
+
+  it('prepared: EXECUTE of a statement PREPAREd once per connection, values as quoted literals', async () => {
+    const { out, prepared } = await run('true');
+    expect(out[0]!.sql).toMatch(/^EXECUTE s_[0-9a-f]{24}\(/);
+    expect(out[1]!.sql).toBe(out[0]!.sql);
+    expect(out.map((o) => o.rows)).toEqual([[expected], [expected]]);
+    expect(prepared).toEqual([out[0]!.sql.slice('EXECUTE '.length, out[0]!.sql.indexOf('('))]);
+  });
+
+  it('inline (RDS Proxy): the text with its parameters as quoted literals, nothing prepared', async () => {
+    const { out, before, prepared } = await run('false');
+    expect(out[0]!.sql.startsWith('SELECT ')).toBe(true);
+    expect(out[0]!.sql).toContain("E'O''Brien''); DROP TABLE orders; --\\\\'");
+    expect(out.map((o) => o.rows)).toEqual([[expected], [expected]]);
+    expect(prepared).toEqual(before);
+  });
+
+  it('a $n without a value is an error, not a NULL', async () => {
+    process.env.PG_PREPARED_STATEMENTS = 'false';
+    try {
+      await withTransaction(async (c) => {
+        await expect(inlineStatement(c, 'SELECT $1::int, $2::int', [1])).rejects.toThrow('no value for $2');
+      });
+    } finally {
+      delete process.env.PG_PREPARED_STATEMENTS;
+    }
   });
 });
