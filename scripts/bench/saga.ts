@@ -18,7 +18,9 @@
  *     capacity there is less to batch, so an order costs more than in the burst).
  *     Then the same at half the measured capacity (half_capacity_*), a load the machine sustains.
  *  0. (before the platform starts) direct_orders_per_s: the saga's own work without the local
- *     runtime, BENCH_DIRECT_SECONDS (10; 0 skips); see direct().
+ *     runtime, BENCH_DIRECT_SECONDS (10; 0 skips); see direct(). With it, what an order costs
+ *     PostgreSQL: direct_pg_round_trips_per_order (client-side count) and
+ *     direct_pg_transactions_per_order (pg_stat_database).
  * Stock is ~95% of the orders per SKU, so some orders are cancelled (out of stock) at the end of
  * each phase; `oversold` counts units confirmed beyond the initial stock (must be 0).
  *
@@ -237,7 +239,7 @@ async function main(): Promise<void> {
     await c.end();
     say(`direct baseline: the order use case and the task handlers, ${CONCURRENCY} orders at a time, no runtime`);
     directResult = await directBaseline(run, skus);
-    say(`direct baseline: ${(directResult.orders / directResult.seconds).toFixed(1)} orders/s, ${directResult.cpuMsPerOrder.toFixed(1)} ms CPU per order (${directResult.failed} failed)`);
+    say(`direct baseline: ${(directResult.orders / directResult.seconds).toFixed(1)} orders/s, ${directResult.cpuMsPerOrder.toFixed(1)} ms CPU per order, ${directResult.roundTripsPerOrder.toFixed(1)} PostgreSQL round trips and ${directResult.transactionsPerOrder.toFixed(1)} transactions per order (${directResult.failed} failed)`);
   }
 
   // The bench's consumer group starts at the end of order-created: it runs only its own orders.
@@ -372,7 +374,7 @@ async function main(): Promise<void> {
       inflight.push(placeOne(offset + i, skus).then((x) => void (x && placed.push(x))));
     }
     await Promise.all(inflight);
-    await Promise.race([Promise.all(placed.map((x) => terminalOf(x.orderId))), new Promise((r) => setTimeout(r, 120_000))]);
+    await Promise.race([Promise.all(placed.map((x) => terminalOf(x.orderId))), new Promise((r) => setTimeout(r, 120_000).unref())]);
     // CPU per order at this rate: below capacity there is less to batch, so it costs more than in the burst
     const { platform, postgres, kafka } = cpuPerOrder(cpuStart, await cpuSnapshot(), placed.length);
     const cpu = { platform, postgres, kafka };
@@ -399,7 +401,7 @@ async function main(): Promise<void> {
       if (x) placedB.push(x);
     }
   }));
-  await Promise.race([Promise.all(placedB.map((x) => terminalOf(x.orderId))), new Promise((r) => setTimeout(r, 120_000))]);
+  await Promise.race([Promise.all(placedB.map((x) => terminalOf(x.orderId))), new Promise((r) => setTimeout(r, 120_000).unref())]);
   const lastB = Math.max(...placedB.map((x) => terminal.get(x.orderId)?.at ?? Date.now()));
   const wallB = (lastB - tB) / 1000;
   const cpu1 = await cpuSnapshot();
@@ -461,6 +463,8 @@ async function main(): Promise<void> {
     orders_per_s_vs_pg_tps_over_6: round(orders_per_s / (pg_tps / 6), 3),
     direct_orders_per_s: directResult ? round(directResult.orders / directResult.seconds) : null,
     direct_cpu_ms_per_order: directResult ? round(directResult.cpuMsPerOrder, 2) : null,
+    direct_pg_round_trips_per_order: directResult ? round(directResult.roundTripsPerOrder, 1) : null,
+    direct_pg_transactions_per_order: directResult ? round(directResult.transactionsPerOrder, 1) : null,
     orders_per_s_vs_direct: directResult ? round(orders_per_s / (directResult.orders / directResult.seconds), 2) : null,
     at: new Date().toISOString(),
   };
@@ -513,6 +517,16 @@ async function serve(): Promise<void> {
  * (its SQL and Kafka publishes, on this machine) that the platform reaches.
  */
 async function direct(): Promise<void> {
+  // Round trips: every Client#query call is one (a multi-statement simple query included); the
+  // pool's PreparingClient goes through Client.prototype.query, so counting there counts them all.
+  const pg = await import('pg');
+  const Client0 = (pg as unknown as { default?: typeof pg }).default?.Client ?? pg.Client;
+  const query0 = Client0.prototype.query as (...a: unknown[]) => unknown;
+  let roundTrips = 0;
+  Client0.prototype.query = function (this: unknown, ...a: unknown[]) {
+    roundTrips++;
+    return query0.apply(this, a);
+  } as never;
   const { placeOrder } = await import('../../functions/order/use-cases/place-order');
   const inventory = (await import('../../functions/inventory/handlers/tasks')).handler;
   const payment = (await import('../../functions/payment/handlers/tasks')).handler;
@@ -543,17 +557,33 @@ async function direct(): Promise<void> {
     return { ok, bad };
   };
   await phase(seconds);
+  // Transactions from pg_stat_database (committed + rolled back; this process is the only client now).
+  const stats = new Client({ connectionString: process.env.PG_URL });
+  await stats.connect();
+  const xacts = async () => {
+    await stats.query('SELECT pg_stat_clear_snapshot()');
+    return Number((await stats.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0]!.n);
+  };
+  const x0 = await xacts();
+  const rt0 = roundTrips;
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
   const { ok: done, bad: failed } = await phase(seconds);
   const cpu = process.cpuUsage(cpu0);
-  process.send!({ op: 'direct', orders: done, failed, seconds: (Date.now() - t0) / 1000, cpuMsPerOrder: (cpu.user + cpu.system) / 1000 / Math.max(1, done) });
+  const seconds1 = (Date.now() - t0) / 1000;
+  const rts = roundTrips - rt0;
+  await new Promise((r) => setTimeout(r, 1100)); // backends report their counters at most once a second
+  const x1 = await xacts();
+  await stats.end();
+  const n = Math.max(1, done);
+  process.send!({ op: 'direct', orders: done, failed, seconds: seconds1, cpuMsPerOrder: (cpu.user + cpu.system) / 1000 / n, roundTripsPerOrder: rts / n, transactionsPerOrder: (x1 - x0) / n });
 }
 
-async function directBaseline(run: string, skus: string[]): Promise<{ orders: number; failed: number; seconds: number; cpuMsPerOrder: number }> {
+type DirectResult = { orders: number; failed: number; seconds: number; cpuMsPerOrder: number; roundTripsPerOrder: number; transactionsPerOrder: number };
+async function directBaseline(run: string, skus: string[]): Promise<DirectResult> {
   const child = fork(__filename, ['--direct'], { execArgv: process.execArgv, env: { ...process.env, BENCH_RUN: run, BENCH_DIRECT_SKUS: JSON.stringify(skus) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
-    child.on('message', (m: { op: string; orders: number; failed: number; seconds: number; cpuMsPerOrder: number }) => {
+    child.on('message', (m: DirectResult & { op: string }) => {
       if (m.op === 'direct') {
         resolve(m);
         child.kill();
