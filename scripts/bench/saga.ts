@@ -49,12 +49,15 @@ const PG_SECONDS = Number(process.env.BENCH_PG_SECONDS ?? 5);
 const SKUS = Number(process.env.BENCH_SKUS ?? 10);
 const say = (m: string) => process.stderr.write(`bench:saga: ${m}\n`);
 
-/** Machine-wide CPU ticks from /proc/stat (busy = everything but idle and iowait); undefined off Linux. */
-function machineTicks(): { busy: number; total: number } | undefined {
+/**
+ * Machine-wide CPU ticks from /proc/stat (busy = everything but idle and iowait; steal = time the
+ * hypervisor gave this VM's CPUs to others, counted in busy); undefined off Linux.
+ */
+function machineTicks(): { busy: number; steal: number; total: number } | undefined {
   try {
     const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
     const total = f.reduce((a, b) => a + b, 0);
-    return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+    return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), steal: f[7] ?? 0, total };
   } catch {
     return undefined;
   }
@@ -456,6 +459,9 @@ async function main(): Promise<void> {
     kafka_cpu_sys_share: burstCpu.kafkaSysShare,
     workers: server.workers,
     machine_busy_cores: round(machineBusyCores, 2),
+    // Share of CPU time the hypervisor took from this VM during the burst: on a shared host the
+    // figures move with it (runs on the same code differed by 1.5x on capacity on such a machine).
+    machine_steal_share: m0 && m1 ? round((m1.steal - m0.steal) / Math.max(1, m1.total - m0.total), 3) : null,
     machine_cores: availableParallelism(),
     load_avg_1m: round(loadavg()[0] ?? 0, 1),
     not_terminal: A.res.pending + resB.pending + S.res.pending,
