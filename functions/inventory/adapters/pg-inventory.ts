@@ -46,23 +46,22 @@ export function reserveOutcome(rows: readonly ReserveRow[]): { unknown: string[]
   };
 }
 
-/** Gives back every still-reserved line of the order; returns what was released (empty: nothing was reserved). */
-export async function releaseReservation(tx: PoolClient, orderId: string): Promise<Line[]> {
-  const held = await tx.query<{ sku: string; quantity: number }>(
-    `SELECT r.sku, r.quantity FROM reservations r JOIN inventory i ON i.sku = r.sku
-     WHERE r.order_id = $1 AND r.status = 'RESERVED' ORDER BY r.sku FOR NO KEY UPDATE OF r, i`,
-    [orderId],
-  );
-  if (held.rows.length === 0) return [];
-  const skus = held.rows.map((r) => r.sku);
-  const qty = held.rows.map((r) => r.quantity);
-  await tx.query(
-    `WITH v AS (SELECT * FROM unnest($2::text[], $3::int[]) AS v(sku, q)),
-          u AS (UPDATE inventory i SET stock = i.stock + v.q, updated_at = now() FROM v WHERE i.sku = v.sku RETURNING i.sku)
-     UPDATE reservations SET status = 'RELEASED', released_at = now() WHERE order_id = $1 AND status = 'RESERVED'`,
-    [orderId, skus, qty],
-  );
-  return held.rows.map((r) => ({ sku: r.sku, quantity: r.quantity }));
+/**
+ * The body of the release step (runStepOnce): gives back every still-reserved line of the order in
+ * one statement (the reservations and their SKU rows locked in SKU order, the stock added back,
+ * the reservations marked RELEASED) and returns what it released (no rows: nothing was reserved,
+ * or a replay).
+ */
+export function releaseStatement(orderId: string): StepBody {
+  return {
+    text: `WITH held AS MATERIALIZED (
+            SELECT r.sku, r.quantity FROM reservations r JOIN inventory i ON i.sku = r.sku
+            WHERE r.order_id = $1::uuid AND r.status = 'RESERVED' ORDER BY r.sku FOR NO KEY UPDATE OF r, i),
+          u AS (UPDATE inventory i SET stock = i.stock + h.quantity, updated_at = now() FROM held h WHERE i.sku = h.sku RETURNING i.sku),
+          r AS (UPDATE reservations r SET status = 'RELEASED', released_at = now() FROM held h WHERE r.order_id = $1::uuid AND r.sku = h.sku RETURNING r.sku)
+     SELECT sku, quantity FROM held ORDER BY sku`,
+    values: [orderId],
+  };
 }
 
 /** Adds stock; creates the SKU when a price is given. Returns undefined when the SKU is new and no price was given. */

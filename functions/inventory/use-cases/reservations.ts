@@ -1,6 +1,6 @@
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { releaseReservation, reserveOutcome, reserveStatement, type ReserveRow } from '../adapters/pg-inventory';
+import { releaseStatement, reserveOutcome, reserveStatement, type ReserveRow } from '../adapters/pg-inventory';
 import { OutOfStockError, ReservationCompensatedError, UnknownSkuError } from '../domain/errors';
 import { INVENTORY_EVENT_SOURCE, INVENTORY_TOPIC, type Line, type ReleaseResult, type ReserveResult } from '../domain/schemas';
 import { mergeLines } from './lines';
@@ -33,8 +33,8 @@ export async function reserveInventory(input: { readonly orderId: string; readon
 
 /** Compensation: gives back what the order reserved; a no-op when nothing was. Idempotent on (order id, release). */
 export async function releaseInventory(input: { readonly orderId: string }): Promise<ReleaseResult> {
-  const { result } = await runStepOnce({ ns: 'inventory', orderId: input.orderId, step: RELEASE_STEP }, async ({ tx, enqueue }) => {
-    const lines = await releaseReservation(tx, input.orderId);
+  const { result } = await runStepOnce<ReleaseResult, Line>({ ns: 'inventory', orderId: input.orderId, step: RELEASE_STEP, body: releaseStatement(input.orderId) }, async ({ rows, enqueue }) => {
+    const lines = rows.map((r) => ({ sku: r.sku, quantity: r.quantity }));
     if (lines.length > 0) {
       enqueue({ topic: INVENTORY_TOPIC, key: input.orderId, event: envelope({ type: 'InventoryReleased', source: INVENTORY_EVENT_SOURCE, orderId: input.orderId, data: { orderId: input.orderId, lines } }) });
     }
