@@ -298,15 +298,19 @@ async function main(): Promise<void> {
   let failedPosts = 0;
   async function placeOne(i: number, skus: string[]): Promise<{ orderId: string; t0: number } | undefined> {
     const t0 = Date.now();
-    const res = await postJson(
-      `${server.url}/orders`,
-      { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}`, 'idempotency-key': `${run}-${i}-${randomUUID()}` },
-      JSON.stringify({ items: [{ sku: skus[i % skus.length], quantity: 1 }], paymentToken: '4242424242424242' }),
-    ).catch(() => ({ status: 0, body: {} as { orderId?: string } }));
-    const body = res.body;
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}`, 'idempotency-key': `${run}-${i}-${randomUUID()}` };
+    const payload = JSON.stringify({ items: [{ sku: skus[i % skus.length], quantity: 1 }], paymentToken: '4242424242424242' });
+    const post = () => postJson(`${server.url}/orders`, headers, payload);
+    // A keep-alive socket the server closes just as it is reused fails with ECONNRESET before the
+    // request reached the handler; like any client of an idempotent API, retry once with the same
+    // Idempotency-Key (at most the same order comes back).
+    const res = await post()
+      .catch(() => post())
+      .catch((err: Error) => ({ status: 0, body: { error: `${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}` } as { orderId?: string; error?: unknown } }));
+    const body = res.body as { orderId?: string; error?: unknown };
     postLatency.push(Date.now() - t0);
     if (res.status !== 202 || !body.orderId) {
-      failedPosts++;
+      if (failedPosts++ < 5) say(`POST /orders failed: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
       return undefined;
     }
     outstanding.add(body.orderId);
