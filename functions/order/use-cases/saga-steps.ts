@@ -21,7 +21,8 @@ export interface SagaStepDeps {
 
 /**
  * The saga's pivot (BeginConfirmation), before CapturePayment: PENDING -> CONFIRMING under the
- * per-order lock (two round trips: the move goes with the lock, see beginConfirmationStatement) (the order's advisory lock and its row lock, which a customer cancel also takes);
+ * per-order lock (the order's advisory lock and its row lock, which a customer cancel also takes;
+ * the move goes in the round trip that takes them, see beginConfirmationStatement);
  * idempotent on (order id, begin-confirmation). From CONFIRMING on a customer cancel is refused, so
  * no order is captured after its customer cancelled it. Throws OrderCancelledByCustomerError when the
  * customer cancelled first (the saga then voids, releases and cancels, keeping the customer's reason).
