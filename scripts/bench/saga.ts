@@ -570,10 +570,9 @@ async function direct(): Promise<void> {
   // Transactions from pg_stat_database (committed + rolled back; this process is the only client now).
   const stats = new Client({ connectionString: process.env.PG_URL });
   await stats.connect();
-  const xacts = async () => {
-    await stats.query('SELECT pg_stat_clear_snapshot()');
-    return Number((await stats.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0]!.n);
-  };
+  // Each read is its own transaction, so it sees fresh counters (the stats snapshot ends with it).
+  const xacts = async () =>
+    Number((await stats.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0]!.n);
   const x0 = await xacts();
   const rt0 = roundTrips;
   const cpu0 = process.cpuUsage();
