@@ -1,5 +1,5 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { Kafka, type Admin, type ITopicMetadata } from 'kafkajs';
+import { Kafka, type Admin, type ITopicMetadata } from '../shared/adapters/kafkajs';
 import { z } from 'zod';
 import { kafkaConfig } from '../shared/adapters/kafka';
 import { logger } from '../shared/powertools';

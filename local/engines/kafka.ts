@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../functions/shared/adapters/kafkajs';
 import { PORTS, type Endpoints } from './endpoints';
 import { ensureJava, ensureMaven, javaHome, mvnArgs } from './java';
 import type { Engine, Log } from './types';

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage, type Producer } from '../../functions/shared/adapters/kafkajs';
 import { allHandlers, type PlatformManifest } from '../../lib/manifest';
 import { ensureTopics } from '../../functions/platform/kafka-topics';
 import type { HandlerRegistry } from './handlers';

@@ -6,7 +6,9 @@
  * same PostgreSQL, so the saga figures read as a ratio of what the database does alone.
  *
  * Phases:
- *  1. pg_tps: BENCH_PG_CLIENTS connections INSERT one row per transaction for BENCH_PG_SECONDS;
+ *  1. pg_tps: BENCH_PG_CLIENTS connections INSERT one row per transaction for BENCH_PG_SECONDS,
+ *     and what one insert costs the machine's CPU (pg_tps_machine_cpu_ms_per_insert), so an order
+ *     reads as a number of such inserts (order_cost_in_inserts; the aim pg_tps / 6 assumes 6);
  *     then the Kafka broker is warmed with single-message traffic (BENCH_KAFKA_WARMUP_SECONDS, 60),
  *     the platform starts and BENCH_WARMUP_ORDERS (3000) orders warm it up, not measured.
  *  2. throughput: BENCH_BURST_ORDERS orders posted closed-loop by BENCH_CONCURRENCY clients;
@@ -141,7 +143,13 @@ function pct(sorted: number[], p: number): number {
 }
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-async function pgTps(pgUrl: string): Promise<number> {
+/**
+ * The pgbench-style reference: PG_CLIENTS connections INSERT one row per transaction for
+ * PG_SECONDS. Besides the rate, what one such insert costs: the machine's CPU (every process: the
+ * clients, PostgreSQL, the kernel) and PostgreSQL's alone, so an order's cost reads as a number of
+ * these inserts (the aim "pg_tps / 6" assumes an order costs about 6).
+ */
+async function pgTps(pgUrl: string): Promise<{ tps: number; machineCpuMsPerInsert: number | null; postgresCpuMsPerInsert: number | null }> {
   const admin = new Client({ connectionString: pgUrl });
   await admin.connect();
   await admin.query('DROP TABLE IF EXISTS bench_pg_tps; CREATE UNLOGGED TABLE IF NOT EXISTS bench_pg_tps_dummy (x int); DROP TABLE bench_pg_tps_dummy; CREATE TABLE bench_pg_tps (id bigserial PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL DEFAULT now())');
@@ -152,6 +160,8 @@ async function pgTps(pgUrl: string): Promise<number> {
   }));
   let n = 0;
   const until = Date.now() + PG_SECONDS * 1000;
+  const m0 = machineTicks();
+  const e0 = engineCpuMs();
   const t0 = Date.now();
   await Promise.all(clients.map(async (c) => {
     while (Date.now() < until) {
@@ -160,10 +170,21 @@ async function pgTps(pgUrl: string): Promise<number> {
     }
   }));
   const tps = n / ((Date.now() - t0) / 1000);
+  const m1 = machineTicks();
+  const e1 = engineCpuMs();
   await Promise.all(clients.map((c) => c.end()));
   await admin.query('DROP TABLE bench_pg_tps');
   await admin.end();
-  return tps;
+  return {
+    tps,
+    machineCpuMsPerInsert: m0 && m1 ? (machineCpuMs(m0, m1)) / Math.max(1, n) : null,
+    postgresCpuMsPerInsert: e0 && e1 ? (e1.postgres - e0.postgres) / Math.max(1, n) : null,
+  };
+}
+
+/** CPU time (ms) the whole machine spent between two readings of machineTicks (all cores, USER_HZ 100). */
+function machineCpuMs(a: { busy: number }, b: { busy: number }): number {
+  return (b.busy - a.busy) * 10;
 }
 
 /**
@@ -218,8 +239,9 @@ async function main(): Promise<void> {
   await runMigrations({ databaseUrl: eps.pgUrl });
 
   say(`pg_tps: ${PG_CLIENTS} clients x ${PG_SECONDS} s single-row INSERTs`);
-  const pg_tps = await pgTps(eps.pgUrl);
-  say(`pg_tps = ${pg_tps.toFixed(0)}`);
+  const ref = await pgTps(eps.pgUrl);
+  const pg_tps = ref.tps;
+  say(`pg_tps = ${pg_tps.toFixed(0)} (an insert cost the machine ${ref.machineCpuMsPerInsert?.toFixed(3)} ms of CPU, PostgreSQL ${ref.postgresCpuMsPerInsert?.toFixed(3)} ms)`);
 
   const { kafkaClient } = await import('../../local/runtime');
   const run = `${Date.now().toString(36)}`;
@@ -242,7 +264,7 @@ async function main(): Promise<void> {
     await c.end();
     say(`direct baseline: the order use case and the task handlers, ${CONCURRENCY} orders at a time, no runtime`);
     directResult = await directBaseline(run, skus);
-    say(`direct baseline: ${(directResult.orders / directResult.seconds).toFixed(1)} orders/s, ${directResult.cpuMsPerOrder.toFixed(1)} ms CPU per order, ${directResult.roundTripsPerOrder.toFixed(1)} PostgreSQL round trips and ${directResult.transactionsPerOrder.toFixed(1)} transactions per order (${directResult.failed} failed)`);
+    say(`direct baseline: ${(directResult.orders / directResult.seconds).toFixed(1)} orders/s, ${directResult.cpuMsPerOrder.toFixed(1)} ms CPU per order (the machine ${directResult.machineCpuMsPerOrder?.toFixed(1)} ms), ${directResult.roundTripsPerOrder.toFixed(1)} PostgreSQL round trips and ${directResult.transactionsPerOrder.toFixed(1)} transactions per order (${directResult.failed} failed)`);
   }
 
   // The bench's consumer group starts at the end of order-created: it runs only its own orders.
@@ -417,6 +439,8 @@ async function main(): Promise<void> {
   const burstCpu = cpuPerOrder(cpu0, cpu1, placedB.length);
   // Cores busy on the whole machine during the burst (platform + PostgreSQL + Kafka + this load generator).
   const machineBusyCores = m0 && m1 ? ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * availableParallelism() : NaN;
+  // What an order cost the whole machine (platform, PostgreSQL, Kafka, kernel, this load generator).
+  const machineCpuMsPerOrder = m0 && m1 ? machineCpuMs(m0, m1) / Math.max(1, placedB.length) : null;
   const cpuMsPerOrder = burstCpu.platform;
   const cpuShare = (cpuMsPerOrder * Math.max(1, placedB.length)) / 1000 / wallB;
   const orders_per_s = placedB.length / wallB;
@@ -471,11 +495,22 @@ async function main(): Promise<void> {
     not_terminal: A.res.pending + resB.pending + S.res.pending,
     failed_posts: failedPosts,
     orders_per_s_vs_pg_tps_over_6: round(orders_per_s / (pg_tps / 6), 3),
+    // The same comparison in CPU: an order's cost as a number of the reference's single-row inserts
+    // (what the whole machine spent per order in the burst over what it spent per insert in pg_tps).
+    // pg_tps / 6 assumes 6; while both are CPU-bound, orders_per_s / (pg_tps / 6) ~ 6 / this.
+    pg_tps_machine_cpu_ms_per_insert: ref.machineCpuMsPerInsert === null ? null : round(ref.machineCpuMsPerInsert, 4),
+    pg_tps_postgres_cpu_ms_per_insert: ref.postgresCpuMsPerInsert === null ? null : round(ref.postgresCpuMsPerInsert, 4),
+    machine_cpu_ms_per_order: machineCpuMsPerOrder === null ? null : round(machineCpuMsPerOrder, 2),
+    order_cost_in_inserts: machineCpuMsPerOrder !== null && ref.machineCpuMsPerInsert ? round(machineCpuMsPerOrder / ref.machineCpuMsPerInsert, 1) : null,
+    order_postgres_cost_in_inserts: burstCpu.postgres !== null && ref.postgresCpuMsPerInsert ? round(burstCpu.postgres / ref.postgresCpuMsPerInsert, 1) : null,
     direct_orders_per_s: directResult ? round(directResult.orders / directResult.seconds) : null,
     direct_cpu_ms_per_order: directResult ? round(directResult.cpuMsPerOrder, 2) : null,
     direct_pg_round_trips_per_order: directResult ? round(directResult.roundTripsPerOrder, 1) : null,
     direct_pg_transactions_per_order: directResult ? round(directResult.transactionsPerOrder, 1) : null,
     orders_per_s_vs_direct: directResult ? round(orders_per_s / (directResult.orders / directResult.seconds), 2) : null,
+    direct_machine_cpu_ms_per_order: directResult?.machineCpuMsPerOrder == null ? null : round(directResult.machineCpuMsPerOrder, 2),
+    direct_order_cost_in_inserts: directResult?.machineCpuMsPerOrder != null && ref.machineCpuMsPerInsert ? round(directResult.machineCpuMsPerOrder / ref.machineCpuMsPerInsert, 1) : null,
+    direct_order_postgres_cost_in_inserts: directResult?.postgresCpuMsPerOrder != null && ref.postgresCpuMsPerInsert ? round(directResult.postgresCpuMsPerOrder / ref.postgresCpuMsPerInsert, 1) : null,
     at: new Date().toISOString(),
   };
   const dir = join(__dirname, '../../bench-results');
@@ -575,20 +610,43 @@ async function direct(): Promise<void> {
     Number((await stats.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0]!.n);
   const x0 = await xacts();
   const rt0 = roundTrips;
+  const m0 = machineTicks();
+  const e0 = engineCpuMs();
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
   const { ok: done, bad: failed } = await phase(seconds);
   const cpu = process.cpuUsage(cpu0);
+  const m1 = machineTicks();
+  const e1 = engineCpuMs();
   const seconds1 = (Date.now() - t0) / 1000;
   const rts = roundTrips - rt0;
   await new Promise((r) => setTimeout(r, 1100)); // backends report their counters at most once a second
   const x1 = await xacts();
   await stats.end();
   const n = Math.max(1, done);
-  process.send!({ op: 'direct', orders: done, failed, seconds: seconds1, cpuMsPerOrder: (cpu.user + cpu.system) / 1000 / n, roundTripsPerOrder: rts / n, transactionsPerOrder: (x1 - x0) / n });
+  process.send!({
+    op: 'direct',
+    orders: done,
+    failed,
+    seconds: seconds1,
+    cpuMsPerOrder: (cpu.user + cpu.system) / 1000 / n,
+    machineCpuMsPerOrder: m0 && m1 ? machineCpuMs(m0, m1) / n : null,
+    postgresCpuMsPerOrder: e0 && e1 ? (e1.postgres - e0.postgres) / n : null,
+    roundTripsPerOrder: rts / n,
+    transactionsPerOrder: (x1 - x0) / n,
+  });
 }
 
-type DirectResult = { orders: number; failed: number; seconds: number; cpuMsPerOrder: number; roundTripsPerOrder: number; transactionsPerOrder: number };
+type DirectResult = {
+  orders: number;
+  failed: number;
+  seconds: number;
+  cpuMsPerOrder: number;
+  machineCpuMsPerOrder: number | null;
+  postgresCpuMsPerOrder: number | null;
+  roundTripsPerOrder: number;
+  transactionsPerOrder: number;
+};
 async function directBaseline(run: string, skus: string[]): Promise<DirectResult> {
   const child = fork(__filename, ['--direct'], { execArgv: process.execArgv, env: { ...process.env, BENCH_RUN: run, BENCH_DIRECT_SKUS: JSON.stringify(skus) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {

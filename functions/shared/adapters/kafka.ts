@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Producer, type KafkaConfig } from 'kafkajs';
+import { Kafka, logLevel, type Producer, type KafkaConfig } from './kafkajs';
 
 /**
  * Kafka client and an idempotent producer, made once per cold start.

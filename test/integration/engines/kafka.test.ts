@@ -71,4 +71,19 @@ describe('Kafka (adapter kafka.ts)', () => {
     // fromBeginning only applies without a committed offset: the restarted consumer must not see m1..m3 again.
     expect(await consume(2)).toEqual(['m4', 'm5']);
   });
+
+  it('a connected, idle producer leaves its event loop quiet: no 1 ms request-queue timer loop (kafkajs fix)', async () => {
+    const producer = await getProducer();
+    await producer.send({ topic, messages: [{ key: 'idle', value: 'x' }] });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const proto = (require('kafkajs/src/network/requestQueue') as { prototype: { checkPendingRequests(): void } }).prototype;
+    const checks = jest.spyOn(proto, 'checkPendingRequests');
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      // Unfixed kafkajs 2.2.4: ~450 checks per connection in 500 ms (a 1 ms timer per connection).
+      expect(checks.mock.calls.length).toBeLessThan(20);
+    } finally {
+      checks.mockRestore();
+    }
+  });
 });
