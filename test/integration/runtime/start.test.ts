@@ -6,8 +6,9 @@ jest.setTimeout(120000);
 const root = path.resolve(__dirname, '../../..');
 
 describe('npm start (local/start.ts)', () => {
-  it('prints where everything is, serves, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+  it('prints where everything is, serves on the Lambda runtime\'s Node.js, and exits 0 on SIGTERM', async () => {
+    // What `npm start` runs: the launcher, which runs local/start.ts on Node.js 24 (nodejs24.x).
+    const child = spawn(process.execPath, ['scripts/lambda-node.js', 'local/start.ts'], {
       cwd: root,
       env: { ...process.env, SKIP_ENGINES: '1', PORT: '0', AWS_PORT: '0', LOCAL_COMPONENTS: 'gateway,aws-endpoint', LOCAL_RUNTIME_LOG_LEVEL: 'WARN' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -27,6 +28,7 @@ describe('npm start (local/start.ts)', () => {
     expect(url).toBeDefined();
     expect(out).toMatch(/PostgreSQL\s+postgres:\/\//);
     expect(out).toMatch(/Kafka\s+\S+:\d+/);
+    expect(out).toMatch(/Node\.js\s+24\.\d+\.\d+ \(as the Lambdas: nodejs24\.x\)/);
     expect((await fetch(`${url}/health`)).status).toBe(200);
 
     child.kill('SIGTERM');
