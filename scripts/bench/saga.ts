@@ -19,6 +19,8 @@
  *     rate_cpu_ms_per_order: platform / PostgreSQL / Kafka CPU per order in this phase (below
  *     capacity there is less to batch, so an order costs more than in the burst).
  *     Then the same at half the measured capacity (half_capacity_*), a load the machine sustains.
+ *     rate_latency_parts_ms: where the time of the 100/s orders went (p50 / p99 of the Kafka hop from
+ *     the order's commit to its execution's start, and of each Task state), from the executions' histories.
  *  0. (before the platform starts) direct_orders_per_s: the saga's own work without the local
  *     runtime, BENCH_DIRECT_SECONDS (10; 0 skips); see direct(). With it, what an order costs
  *     PostgreSQL: direct_pg_round_trips_per_order (client-side count) and
@@ -414,6 +416,34 @@ async function main(): Promise<void> {
     return { placed, lat, post, res, cpu };
   }
 
+  /**
+   * Where an order's time goes, from the executions' histories (the runtime keeps them in
+   * local_runtime.sfn_executions, written when an execution ends): `kafka_hop` = the order's commit
+   * to its execution's start (order-created through Kafka, the SagaStarter, StartExecution), then
+   * each Task state from entered to exited; p50 / p99 over the orders given. Waits up to 10 s for
+   * the executions to end (the Publish step runs after the order's terminal commit).
+   */
+  async function latencyParts(orderIds: string[]): Promise<Record<string, { p50: number; p99: number; n: number }>> {
+    const ended = async () =>
+      Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM local_runtime.sfn_executions WHERE name = ANY($1::text[]) AND stop_date IS NOT NULL', [orderIds])).rows[0]!.n);
+    const until = Date.now() + 10_000;
+    while ((await ended()) < orderIds.length && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    const r = await db.query<{ part: string; n: string; p50: number; p99: number }>(
+      `WITH e AS (
+         SELECT o.id, o.created_at, x.start_date, x.history FROM orders o JOIN local_runtime.sfn_executions x ON x.name = o.id::text
+         WHERE o.id = ANY($1::uuid[]) AND x.stop_date IS NOT NULL),
+       h AS (SELECT e.id, (s->>'id')::int AS seq, s->>'stateName' AS state, s->>'stateType' AS type, s->>'type' AS ev, (s->>'timestamp')::timestamptz AS ts FROM e, jsonb_array_elements(e.history) s),
+       parts AS (
+         SELECT 'kafka_hop' AS part, 0 AS seq, extract(epoch FROM start_date - created_at) * 1000 AS ms FROM e
+         UNION ALL
+         SELECT a.state, a.seq, extract(epoch FROM b.ts - a.ts) * 1000 FROM h a JOIN h b ON a.id = b.id AND a.state = b.state AND a.ev = 'StateEntered' AND b.ev = 'StateExited' AND a.type = 'Task')
+       SELECT part, count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99
+       FROM parts GROUP BY part ORDER BY avg(seq)`,
+      [orderIds],
+    );
+    return Object.fromEntries(r.rows.map((x) => [x.part, { p50: round(x.p50, 1), p99: round(x.p99, 1), n: Number(x.n) }]));
+  }
+
   // Phase 2: closed loop, CONCURRENCY clients: capacity and CPU cost per order.
   say(`throughput: ${BURST} orders by ${CONCURRENCY} concurrent clients`);
   const skusB = await seed('burst', BURST);
@@ -450,6 +480,8 @@ async function main(): Promise<void> {
 
   // Phase 3: open loop at the target rate (p50_ms / p99_ms), then at half the measured capacity.
   const A = await openLoop('rate', N, RATE, BURST);
+  const parts = await latencyParts(A.placed.map((x) => x.orderId));
+  say(`rate: where the time goes (p50 / p99 ms): ${Object.entries(parts).map(([k, v]) => `${k} ${v.p50}/${v.p99}`).join(', ')}`);
   const sustainable = Math.max(1, Math.min(RATE, Math.floor(orders_per_s / 2)));
   const S = await openLoop('half-capacity', Math.min(N, sustainable * 10), sustainable, BURST + N);
 
@@ -472,6 +504,7 @@ async function main(): Promise<void> {
     rate_target: RATE,
     post_p99_ms: round(pct(A.post, 99)),
     rate_cpu_ms_per_order: A.cpu,
+    rate_latency_parts_ms: parts,
     half_capacity_rate: sustainable,
     half_capacity_p50_ms: round(pct(S.lat, 50)),
     half_capacity_p99_ms: round(pct(S.lat, 99)),
