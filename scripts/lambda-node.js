@@ -15,7 +15,7 @@
  * .cache/node/<version>. Pinned (LAMBDA_NODE_VERSION overrides it) so every machine runs the same.
  * LAMBDA_NODE=/path/to/node uses that binary; LAMBDA_NODE=current uses the Node running this script.
  * When the build cannot be had (no registry, an OS without a package), it says so and falls back
- * to the current Node: the runtime runs there as well, only slower (measured: the platform's CPU
+ * to the current Node (a failed fetch is remembered in .cache/node/<version>.failed for an hour): the runtime runs there as well, only slower (measured: the platform's CPU
  * per order in bench:saga was ~25% higher on Node 20 than on Node 24; docs/saga.md).
  *
  * The child runs in its own process group; this process forwards SIGINT, SIGTERM and SIGHUP to it
@@ -44,6 +44,14 @@ function packageName() {
   return o && a ? `node-${o}-${a}` : undefined;
 }
 
+function mtimeMs(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 function version() {
   return process.env.LAMBDA_NODE_VERSION || PINNED_VERSION;
 }
@@ -62,13 +70,26 @@ function install({ quiet = false } = {}) {
     return undefined;
   }
   const spec = `${pkg}@${version()}`;
+  // A failed fetch is not retried for an hour, so an offline machine does not wait on every start.
+  const failedMark = path.join(CACHE, `${version()}.failed`);
+  if (Date.now() - mtimeMs(failedMark) < 3_600_000) {
+    say(`${spec} could not be fetched within the last hour (${path.relative(ROOT, failedMark)}); not trying again yet`);
+    return undefined;
+  }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-node-'));
   try {
     if (!quiet) say(`fetching ${spec} from the npm registry`);
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const packed = spawnSync(npm, ['pack', spec, '--silent', '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const packed = spawnSync(npm, ['pack', spec, '--loglevel=error', '--fetch-retries=1', '--fetch-timeout=60000', '--pack-destination', tmp], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 300_000,
+    });
     if (packed.status !== 0) {
-      say(`npm pack ${spec} failed: ${(packed.stderr || packed.error || '').toString().trim().split('\n').pop()}`);
+      const why = (packed.stderr || packed.error || '').toString().split('\n').filter((l) => l.trim() && !/complete log/.test(l)).slice(0, 2).join(' / ');
+      say(`npm pack ${spec} failed: ${why}`);
+      fs.mkdirSync(CACHE, { recursive: true });
+      fs.writeFileSync(failedMark, `${new Date().toISOString()}\n`);
       return undefined;
     }
     const tgz = path.join(tmp, packed.stdout.trim().split('\n').pop());
@@ -83,6 +104,7 @@ function install({ quiet = false } = {}) {
       return undefined;
     }
     fs.mkdirSync(CACHE, { recursive: true });
+    fs.rmSync(failedMark, { force: true });
     const dest = path.join(CACHE, version());
     fs.rmSync(dest, { recursive: true, force: true });
     fs.renameSync(path.join(tmp, 'package'), dest);
