@@ -74,3 +74,17 @@ test('every bundle loads like on Lambda: only the AWS SDK v3 outside the bundle,
     if (isTask) expect([name, /NAME:(\w+)/.exec(`${run.stdout}`)?.[1]]).toEqual([name, 'ValidationError']);
   }
 }, 120_000);
+
+test('every bundle that carries kafkajs carries its request-queue timer loop fix too (functions/shared/adapters/kafkajs.ts)', () => {
+  let withKafka = 0;
+  for (const h of allHandlers()) {
+    const cfn = s.templates.App.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { HANDLER_NAME: h.name } } } });
+    const [, resource] = Object.entries(cfn)[0] as [string, { Properties: { Code: { S3Key: string } } }];
+    const code = readFileSync(path.join(s.outdir, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.js'), 'utf8');
+    // A string literal of kafkajs's RequestQueue, kept by the minifier.
+    if (!code.includes('Consumed pending request')) continue;
+    withKafka++;
+    expect([h.name, code.includes('shop.kafkajs.requestQueueTimerLoopFixed')]).toEqual([h.name, true]);
+  }
+  expect(withKafka).toBeGreaterThan(0);
+});
