@@ -19,6 +19,9 @@ import { engineEnv, endpoints } from './engines/endpoints';
 import { ALL_COMPONENTS, LOCAL_EVENT_BUS, startPlatform, type Component } from './runtime';
 import { startCluster, workerCount } from './runtime/cluster';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain-JS launcher, no typings
+const { LAMBDA_NODE_MAJOR } = require('../scripts/lambda-node.js') as { LAMBDA_NODE_MAJOR: number };
+
 const say = (m: string) => process.stdout.write(`${m}\n`);
 
 async function main(): Promise<void> {
@@ -81,7 +84,9 @@ async function main(): Promise<void> {
   say(`  Step Functions     ${platform.awsUrl}            (AWS_ENDPOINT_URL_SFN; ${sms.map(([n, a]) => `${n}: ${a}`).join(', ') || 'no state machine'})`);
   say(`  EventBridge        ${platform.awsUrl}            (AWS_ENDPOINT_URL_EVENTBRIDGE; bus ${LOCAL_EVENT_BUS})`);
   say(`  workers            ${workerLine}`);
-  say(`  Node.js            ${process.versions.node}${Number(process.versions.node.split('.')[0]) === 24 ? ' (as the Lambdas: nodejs24.x)' : ' (the Lambdas run nodejs24.x: `npm start` runs on it through scripts/lambda-node.js)'}`);
+  const lambdaNode = `nodejs${LAMBDA_NODE_MAJOR}.x`;
+  const onLambdaNode = Number(process.versions.node.split('.')[0]) === LAMBDA_NODE_MAJOR;
+  say(`  Node.js            ${process.versions.node}${onLambdaNode ? ` (as the Lambdas: ${lambdaNode})` : ` (the Lambdas run ${lambdaNode}: \`npm start\` runs on it through scripts/lambda-node.js)`}`);
   say(`  consumers          ${platform.consumers.map((g) => `${g.handler}<-${g.topics.join('+')}`).join(', ') || 'none'}`);
   say(`  schedules          ${platform.schedules.join(', ') || 'none'}`);
   say(`  PostgreSQL         ${e.pgUrl}`);

@@ -3,7 +3,7 @@
  * Makes a fresh clone ready; run by npm's "pretest" and "prestart" hooks. Plain Node, no dependencies.
  * Idempotent and quick when everything is already there:
  *   1. `npm ci` when node_modules is missing or stale against package-lock.json;
- *   2. `node scripts/lambda-node.js install`: Node.js 24, the Lambda runtime's, from the npm registry
+ *   2. Node.js 24 (scripts/lambda-node.js, as its `install`), the Lambda runtime's, from the npm registry
  *      into .cache/node, unless this Node is already 24 (npm start and the benches run on it);
  *   3. `npm run engines -- install`: the local engines (PostgreSQL and Redis from apt, Kafka and
  *      OpenSearch from Maven Central, FerretDB from the Go module proxy, moto and cfn-lint from PyPI
@@ -70,7 +70,7 @@ if (reason) {
   fs.writeFileSync(stamp, `${sha256(lockFile)}\n`);
 }
 // The Node.js the Lambda functions run on (24), for `npm start` and the benches (scripts/lambda-node.js).
-run(process.execPath, [path.join(root, 'scripts', 'lambda-node.js'), 'install', '--quiet']);
+require('./lambda-node.js').ensureInstalled({ quiet: true });
 if (process.env.SKIP_ENGINES_INSTALL !== '1' && process.env.SKIP_ENGINES_INSTALL !== 'true') {
   // tsx from node_modules (installed above), the same entry as `npm run engines -- install`.
   const tsx = path.join(modules, 'tsx', 'dist', 'cli.mjs');

@@ -156,7 +156,16 @@ function runTs(entry, args) {
   });
 }
 
-module.exports = { LAMBDA_NODE_MAJOR, PINNED_VERSION, install, resolve };
+/**
+ * `install`: makes sure `npm start` will find Node 24 (fetching it unless this Node is 24 or
+ * LAMBDA_NODE names one); warns when it cannot. Never fails: the runtime falls back to this Node.
+ */
+function ensureInstalled({ quiet = false } = {}) {
+  if (majorOf(process.versions.node) === LAMBDA_NODE_MAJOR || process.env.LAMBDA_NODE) return;
+  if (!install({ quiet })) say(`!!! Node ${LAMBDA_NODE_MAJOR} not installed: npm start will run on Node ${process.version} !!!`);
+}
+
+module.exports = { LAMBDA_NODE_MAJOR, PINNED_VERSION, ensureInstalled, resolve };
 
 if (require.main === module) {
   const [cmd, ...rest] = process.argv.slice(2);
@@ -164,9 +173,7 @@ if (require.main === module) {
     say('usage: node scripts/lambda-node.js install | path | <file.ts|file.js> [args...]');
     process.exit(2);
   } else if (cmd === 'install') {
-    if (majorOf(process.versions.node) !== LAMBDA_NODE_MAJOR && !process.env.LAMBDA_NODE && !install({ quiet: rest.includes('--quiet') })) {
-      say(`!!! Node ${LAMBDA_NODE_MAJOR} not installed: npm start will run on Node ${process.version} !!!`);
-    }
+    ensureInstalled({ quiet: rest.includes('--quiet') });
   } else if (cmd === 'path') {
     process.stdout.write(`${resolve().bin}\n`);
   } else runTs(cmd, rest);

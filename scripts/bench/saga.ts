@@ -39,10 +39,11 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
+import { engineCpuMs, machineCpuMs, machineTicks } from './proc-cpu';
 
 const N = Number(process.env.BENCH_ORDERS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
@@ -52,65 +53,6 @@ const PG_CLIENTS = Number(process.env.BENCH_PG_CLIENTS ?? 8);
 const PG_SECONDS = Number(process.env.BENCH_PG_SECONDS ?? 5);
 const SKUS = Number(process.env.BENCH_SKUS ?? 10);
 const say = (m: string) => process.stderr.write(`bench:saga: ${m}\n`);
-
-/**
- * Machine-wide CPU ticks from /proc/stat (busy = everything but idle and iowait; steal = time the
- * hypervisor gave this VM's CPUs to others, counted in busy); undefined off Linux.
- */
-function machineTicks(): { busy: number; steal: number; total: number } | undefined {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const total = f.reduce((a, b) => a + b, 0);
-    return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), steal: f[7] ?? 0, total };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * CPU time (ms) used so far by the engines' processes, from /proc (Linux): every `postgres`
- * process (postmaster and backends, plus the reaped children it accounts for) and the Kafka JVM.
- * Read before and after a phase, it says what each engine spent per order. Undefined off Linux.
- */
-function engineCpuMs(): { postgres: number; kafka: number; postgresSys: number; kafkaSys: number } | undefined {
-  try {
-    const hz = 100; // USER_HZ, 100 on every Linux build that matters here
-    const out = { postgres: 0, kafka: 0, postgresSys: 0, kafkaSys: 0 };
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue; // exited meanwhile
-      }
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // after ")": state ppid ... utime(12) stime(13) cutime(14) cstime(15), 0-based
-      const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-      const sys = Number(f[12]) + Number(f[14]);
-      if (comm === 'postgres') {
-        out.postgres += (ticks * 1000) / hz;
-        out.postgresSys += (sys * 1000) / hz;
-      }
-      else if (comm === 'java') {
-        let cmd = '';
-        try {
-          cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        } catch {
-          continue;
-        }
-        if (cmd.includes('kafka.Kafka')) {
-          out.kafka += (ticks * 1000) / hz;
-          out.kafkaSys += (sys * 1000) / hz;
-        }
-      }
-    }
-    return out;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The load generator's POST: node:http on a keep-alive agent. It shares the machine with the
@@ -184,10 +126,6 @@ async function pgTps(pgUrl: string): Promise<{ tps: number; machineCpuMsPerInser
   };
 }
 
-/** CPU time (ms) the whole machine spent between two readings of machineTicks (all cores, USER_HZ 100). */
-function machineCpuMs(a: { busy: number }, b: { busy: number }): number {
-  return (b.busy - a.busy) * 10;
-}
 
 /**
  * Warms the Kafka broker's JIT before the saga warm-up: a freshly started broker spent 1.5 ms of CPU

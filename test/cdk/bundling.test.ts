@@ -13,14 +13,17 @@ beforeAll(() => {
   s = synthStage('dev', { bundle: true });
 }, 180_000);
 
+/** The asset folder of a manifest handler's function (its bundle is index.js there). */
+function assetDirOf(handlerName: string): string {
+  const cfn = s.templates.App.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { HANDLER_NAME: handlerName } } } });
+  const [, resource] = Object.entries(cfn)[0] as [string, { Properties: { Code: { S3Key: string } } }];
+  return path.join(s.outdir, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+}
+
 test('every manifest handler bundles into a single CommonJS file with an inline source map', () => {
   for (const h of allHandlers()) {
     const fn = s.platform.app.functions.get(h.name)!;
-    const cfn = s.templates.App.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { HANDLER_NAME: h.name } } } });
-    const [, resource] = Object.entries(cfn)[0] as [string, { Properties: { Code: { S3Key: string } } }];
-    const hash = resource.Properties.Code.S3Key.replace(/\.zip$/, '');
-    const assetDir = path.join(s.outdir, `asset.${hash}`);
-    const file = path.join(assetDir, 'index.js');
+    const file = path.join(assetDirOf(h.name), 'index.js');
     expect([h.name, existsSync(file)]).toEqual([h.name, true]);
     expect(statSync(file).size).toBeGreaterThan(200);
     const code = readFileSync(file, 'utf8');
@@ -31,9 +34,7 @@ test('every manifest handler bundles into a single CommonJS file with an inline 
 }, 60_000);
 
 test('the migrations custom resource ships the migration files next to its bundle', () => {
-  const cfn = s.templates.App.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { HANDLER_NAME: 'Migrations' } } } });
-  const [, resource] = Object.entries(cfn)[0] as [string, { Properties: { Code: { S3Key: string } } }];
-  const dir = path.join(s.outdir, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'migrations');
+  const dir = path.join(assetDirOf('Migrations'), 'migrations');
   const repo = path.resolve(__dirname, '..', '..', 'migrations');
   const { readdirSync } = require('node:fs') as typeof import('node:fs');
   expect(readdirSync(dir).sort()).toEqual(readdirSync(repo).sort());
@@ -78,9 +79,7 @@ test('every bundle loads like on Lambda: only the AWS SDK v3 outside the bundle,
 test('every bundle that carries kafkajs carries its request-queue timer loop fix too (functions/shared/adapters/kafkajs.ts)', () => {
   let withKafka = 0;
   for (const h of allHandlers()) {
-    const cfn = s.templates.App.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { HANDLER_NAME: h.name } } } });
-    const [, resource] = Object.entries(cfn)[0] as [string, { Properties: { Code: { S3Key: string } } }];
-    const code = readFileSync(path.join(s.outdir, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.js'), 'utf8');
+    const code = readFileSync(path.join(assetDirOf(h.name), 'index.js'), 'utf8');
     // A string literal of kafkajs's RequestQueue, kept by the minifier.
     if (!code.includes('Consumed pending request')) continue;
     withKafka++;

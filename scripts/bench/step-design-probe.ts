@@ -1,4 +1,3 @@
-'use strict';
 /**
  * Probe for "one statement per saga step" (docs/saga.md, stop 11): an AuthorizePayment-like step as
  * runStepOnce does it today (two round trips: BEGIN, the per-order advisory lock, the order's
@@ -7,34 +6,17 @@
  * 2 s unmeasured then BENCH_PROBE_SECONDS (8) measured, 3 rounds alternating; prints steps/s and the
  * CPU per step of PostgreSQL (from /proc, Linux) and of this client.
  *
- *   PG_URL=postgres://... node scripts/bench/step-design-probe.js
+ *   PG_URL=postgres://... node scripts/lambda-node.js scripts/bench/step-design-probe.ts
  *
  * Works in its own schema `probe_step` (dropped at the start and at the end), on tables shaped like
  * the saga's (payments, processed_messages, outbox with the same partial indexes).
  */
-const { Client } = require('pg');
-const fs = require('node:fs');
-const { randomUUID } = require('node:crypto');
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { engineCpuMs } from './proc-cpu';
 
 const URL = process.env.PG_URL;
-
-/** CPU time (ms) used so far by every `postgres` process (with the reaped backends), from /proc. */
-function pgCpuMs() {
-  let t = 0;
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    let st;
-    try {
-      st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')) !== 'postgres') continue;
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    t += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
-  }
-  return t;
-}
+const pgCpuMs = () => engineCpuMs()?.postgres ?? NaN;
 
 async function setup() {
   const c = new Client({ connectionString: URL });
@@ -58,7 +40,7 @@ async function setup() {
   await c.end();
 }
 /** A PaymentAuthorized envelope, about the size of the saga's. */
-const payload = (id) =>
+const payload = (id: string) =>
   JSON.stringify({
     id: randomUUID(),
     type: 'PaymentAuthorized',
@@ -70,12 +52,12 @@ const payload = (id) =>
   });
 
 /** The step as runStepOnce runs it (functions/shared/idempotency.ts), prepared-statement mode. */
-async function today(c, id) {
-  const lit = (v) => c.escapeLiteral(v);
-  const opened = await c.query(
+async function today(c: Client, id: string): Promise<void> {
+  const lit = (v: string) => c.escapeLiteral(v);
+  const opened = (await c.query(
     `BEGIN; SELECT pg_advisory_xact_lock(41003, hashtext(${lit(id)})); SELECT step, result FROM probe_step.processed_messages WHERE order_id = ${lit(id)}; EXECUTE ins_pay(${lit(id)}, 1999, 'EUR', ${lit(`auth_${id}`)})`,
-  );
-  if (opened[2].rows.some((x) => x.step === 'payment:authorize')) {
+  )) as unknown as Array<{ rows: Array<{ step: string }> }>;
+  if (opened[2]!.rows.some((x) => x.step === 'payment:authorize')) {
     await c.query('ROLLBACK');
     return;
   }
@@ -86,7 +68,7 @@ async function today(c, id) {
 }
 
 /** The same work in one call of the PL/pgSQL function (a named prepared statement). */
-async function fn(c, id) {
+async function fn(c: Client, id: string): Promise<void> {
   await c.query({
     name: 'authorize',
     text: 'SELECT probe_step.authorize($1, $2, $3, $4, $5, $6, $7) AS r',
@@ -94,7 +76,7 @@ async function fn(c, id) {
   });
 }
 
-async function run(name, step, seconds) {
+async function run(name: string, step: (c: Client, id: string) => Promise<void>, seconds: number): Promise<void> {
   const clients = await Promise.all(
     Array.from({ length: 8 }, async () => {
       const c = new Client({ connectionString: URL });
@@ -104,7 +86,7 @@ async function run(name, step, seconds) {
       return c;
     }),
   );
-  const phase = async (secs) => {
+  const phase = async (secs: number) => {
     let n = 0;
     const until = Date.now() + secs * 1000;
     await Promise.all(
@@ -142,6 +124,6 @@ const SECONDS = Number(process.env.BENCH_PROBE_SECONDS ?? 8);
   await c.query('DROP SCHEMA probe_step CASCADE');
   await c.end();
 })().catch((err) => {
-  process.stderr.write(`step-design-probe failed: ${err.stack ?? err}\n`);
+  process.stderr.write(`step-design-probe failed: ${(err as Error).stack ?? err}\n`);
   process.exit(1);
 });
