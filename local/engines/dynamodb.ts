@@ -1,5 +1,5 @@
 /**
- * DynamoDB locally: moto's server (PyPI `moto[server]`, in .cache/venv) on 127.0.0.1:58000.
+ * DynamoDB locally: moto's server (PyPI `moto[server]`, in .cache/venv) on 127.0.0.1:18000.
  * Why not DynamoDB Local: its licence is the vendor's own terms, not open source, so it is not used
  * here. Why not dynalite (npm): it lacks TransactWriteItems, which the idempotency and saga code uses.
  * moto keeps its tables in memory: a restart starts empty (tests create their tables).

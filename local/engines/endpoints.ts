@@ -24,21 +24,46 @@ function portOffset(): number {
   const raw = process.env.ENGINES_PORT_OFFSET?.trim();
   if (!raw) return 0;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 5000) throw new Error(`invalid environment: ENGINES_PORT_OFFSET must be an integer 0..5000, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_PORT_OFFSET) throw new Error(`invalid environment: ENGINES_PORT_OFFSET must be an integer 0..${MAX_PORT_OFFSET} (the ports must stay below ${EPHEMERAL_PORT_LOW}), got "${raw}"`);
   return n;
 }
-const OFFSET = portOffset();
 
-/** Fixed local ports (non-default so they do not clash with a developer's own servers). */
+/**
+ * Linux hands out local ports for outgoing connections from 32768 up (net.ipv4.ip_local_port_range,
+ * 32768-60999 by default). A listening port inside that range can be taken by any client socket,
+ * and stays taken while that socket sits in TIME_WAIT: the engines once used 55432-59300, and a
+ * Kafka start failed with "Address already in use" because a PostgreSQL client connection had been
+ * given local port 59092. So every engine port, offset included, stays below it.
+ */
+export const EPHEMERAL_PORT_LOW = 32768;
+const BASE_PORTS = {
+  postgres: 15432,
+  redis: 16379,
+  kafka: 19092,
+  kafkaController: 19093,
+  opensearch: 19200,
+  opensearchTransport: 19300,
+  mongo: 17017,
+  dynamodb: 18000,
+} as const;
+export const MAX_PORT_OFFSET = EPHEMERAL_PORT_LOW - 1 - Math.max(...Object.values(BASE_PORTS));
+const OFFSET = portOffset();
+/** ENGINES_PORT_OFFSET, validated. */
+export const PORT_OFFSET = OFFSET;
+
+/**
+ * Fixed local ports: not the engines' usual ones (so they do not clash with a developer's own
+ * servers) and below the ephemeral range (see EPHEMERAL_PORT_LOW).
+ */
 export const PORTS = {
-  postgres: 55432 + OFFSET,
-  redis: 56379 + OFFSET,
-  kafka: 59092 + OFFSET,
-  kafkaController: 59093 + OFFSET,
-  opensearch: 59200 + OFFSET,
-  opensearchTransport: 59300 + OFFSET,
-  mongo: 57017 + OFFSET,
-  dynamodb: 58000 + OFFSET,
+  postgres: BASE_PORTS.postgres + OFFSET,
+  redis: BASE_PORTS.redis + OFFSET,
+  kafka: BASE_PORTS.kafka + OFFSET,
+  kafkaController: BASE_PORTS.kafkaController + OFFSET,
+  opensearch: BASE_PORTS.opensearch + OFFSET,
+  opensearchTransport: BASE_PORTS.opensearchTransport + OFFSET,
+  mongo: BASE_PORTS.mongo + OFFSET,
+  dynamodb: BASE_PORTS.dynamodb + OFFSET,
 } as const;
 
 export const DEFAULTS = {
@@ -119,4 +144,29 @@ export async function anyEngineRunning(only: readonly EngineName[] = ENGINE_NAME
     });
   const managed = only.filter((n) => !isExternal(n));
   return (await Promise.all(managed.map((n) => answers(PORTS[n])))).some(Boolean);
+}
+
+/** The main port of each engine (what its probe connects to). */
+export const ENGINE_PORT: Record<EngineName, number> = {
+  postgres: PORTS.postgres,
+  redis: PORTS.redis,
+  kafka: PORTS.kafka,
+  opensearch: PORTS.opensearch,
+  mongo: PORTS.mongo,
+  dynamodb: PORTS.dynamodb,
+};
+
+/**
+ * The engine ports inside a machine's range of local ports for outgoing connections (Linux:
+ * /proc/sys/net/ipv4/ip_local_port_range, "32768 60999" by default): those can be taken by a client
+ * socket at any time, so the engines CLI warns about each.
+ */
+export function portsInLocalRange(range: string | undefined): string[] {
+  const m = /^\s*(\d+)\s+(\d+)\s*$/.exec(range ?? '');
+  if (!m) return [];
+  const lo = Number(m[1]);
+  const hi = Number(m[2]);
+  return Object.entries(PORTS)
+    .filter(([, port]) => port >= lo && port <= hi)
+    .map(([name, port]) => `${name} ${port}`);
 }

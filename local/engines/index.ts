@@ -6,9 +6,9 @@
  * stopped, only checked. Start is idempotent and serialized across processes by a lock file in
  * .engines/. Stop ends only the processes whose pids we recorded (and whose command lines still match).
  */
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ENGINE_ENV_VAR, ENGINE_NAMES, endpoints, isExternal, type EngineName, type Endpoints } from './endpoints';
+import { ENGINE_ENV_VAR, ENGINE_NAMES, ENGINE_PORT, PORT_OFFSET, endpoints, isExternal, portsInLocalRange, type EngineName, type Endpoints } from './endpoints';
 import type { Engine, Log } from './types';
 import { postgres } from './postgres';
 import { redis } from './redis';
@@ -122,6 +122,8 @@ export async function startEngines(opts: EngineOptions = {}): Promise<StartRepor
   if (local.length === 0) return report;
 
   await installEngines({ only: local, log, tools: false });
+  const clash = portsInLocalRange(readIfExists('/proc/sys/net/ipv4/ip_local_port_range'));
+  if (clash.length) log(`WARNING: port(s) ${clash.join(', ')} lie in this machine's range for outgoing connections' local ports (net.ipv4.ip_local_port_range): a client socket can take one and make the engine fail to start; set ENGINES_PORT_OFFSET or narrow the range`);
   await withLock('engines', async () => {
     const results = await Promise.allSettled(local.map((n) => startOne(n, eps, log, opts, report)));
     const errors = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
@@ -131,6 +133,18 @@ export async function startEngines(opts: EngineOptions = {}): Promise<StartRepor
     }
   });
   return report;
+}
+
+/** Where engines started before the port file existed listen (the defaults until 2026-11-30). */
+const PORTS_BEFORE_2026_11_30: Record<EngineName, number> = { postgres: 55432, redis: 56379, kafka: 59092, opensearch: 59200, mongo: 57017, dynamodb: 58000 };
+/** The port an engine was launched on, recorded beside its pid file. */
+const portFile = (n: EngineName) => path.join(stateDir(n), 'port');
+function readIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 async function startOne(n: EngineName, eps: Endpoints, log: Log, opts: EngineOptions, report: StartReport): Promise<void> {
@@ -147,9 +161,22 @@ async function startOne(n: EngineName, eps: Endpoints, log: Log, opts: EngineOpt
     return;
   }
   let pid = ownPid(n, e.marker);
+  const launchedOn = readIfExists(portFile(n))?.trim() || String(PORTS_BEFORE_2026_11_30[n] + PORT_OFFSET);
+  if (launchedOn !== String(ENGINE_PORT[n])) {
+    // Ours, but started on another port (e.g. the defaults before they moved below the ephemeral
+    // range, see EPHEMERAL_PORT_LOW): it holds the data directory, so stop it and start anew. Its
+    // command line holds its data directory or its old port (Redis and FerretDB show only the port).
+    const old = ownPid(n, e.marker) ?? ownPid(n, `:${launchedOn}`);
+    if (old !== undefined) {
+      log(`${n}: pid ${old} was started on port ${launchedOn}; restarting it on ${ENGINE_PORT[n]}`);
+      await stopDaemon(n, ownPid(n, e.marker) ? e.marker : `:${launchedOn}`, e.stopSignal ? { signal: e.stopSignal } : {});
+      pid = undefined;
+    }
+  }
   if (pid === undefined) {
     if (e.prepare) await e.prepare((m) => log(`${n}: ${m}`));
     pid = await e.launch();
+    writeFileSync(portFile(n), `${ENGINE_PORT[n]}\n`);
     log(`${n}: started ${e.title} (pid ${pid}), waiting until it answers`);
   } else {
     log(`${n}: pid ${pid} is running but not answering yet, waiting`);

@@ -2,7 +2,7 @@
  * Apache Kafka 4.x in KRaft mode (one combined broker + controller, no ZooKeeper), from Maven Central:
  * org.apache.kafka:kafka_2.13 and its runtime dependencies, copied by `mvn dependency:copy-dependencies`
  * from a tiny generated pom into .cache/engines/kafka-<v>/lib, run with `java -cp lib/* kafka.Kafka`.
- * Broker on 127.0.0.1:59092 (PLAINTEXT), controller on 127.0.0.1:59093. Heap 512 MB.
+ * Broker on 127.0.0.1:19092 (PLAINTEXT), controller on 127.0.0.1:19093. Heap 512 MB.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';

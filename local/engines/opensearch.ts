@@ -2,7 +2,7 @@
  * OpenSearch 2.19 from Maven Central: the runnable integ-test distribution
  * (org.opensearch.distribution.integ-test-zip:opensearch:<v>:zip), unzipped into .cache/engines/.
  * It is minimal (core + transport-netty4; no analysis-common, painless or security plugin), so plain
- * HTTP on 127.0.0.1:59200, single-node discovery, disk watermarks off, heap 512 MB..1 GB.
+ * HTTP on 127.0.0.1:19200, single-node discovery, disk watermarks off, heap 512 MB..1 GB.
  * OpenSearch refuses to run as root: as root we run it as the `nobody` user, and its config, data
  * and logs (in .engines/opensearch) belong to that user.
  */

@@ -2,7 +2,7 @@ import { Kafka, logLevel, type Producer, type KafkaConfig } from './kafkajs';
 
 /**
  * Kafka client and an idempotent producer, made once per cold start.
- * Locally: KAFKA_BROKERS=127.0.0.1:59092 (plaintext).
+ * Locally: KAFKA_BROKERS=127.0.0.1:19092 (plaintext).
  * On AWS (MSK): KAFKA_BROKERS (bootstrap, TLS) and KAFKA_IAM_AUTH=true: SASL/OAUTHBEARER signed
  * with the function's role by aws-msk-iam-sasl-signer-js.
  */

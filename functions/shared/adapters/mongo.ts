@@ -4,7 +4,7 @@ import { secretString } from './secrets';
 
 /**
  * Mongo-wire client (DocumentDB on AWS, FerretDB locally), made once per cold start.
- * Locally: MONGO_URL=mongodb://127.0.0.1:57017/shop.
+ * Locally: MONGO_URL=mongodb://127.0.0.1:17017/shop.
  * On AWS: MONGO_HOST (cluster endpoint), MONGO_SECRET_ARN ({username, password, port?}), TLS with
  * the AWS CA bundle (MONGO_TLS_CA_FILE, default the Lambda runtime's /var/runtime/ca-cert.pem which
  * includes the RDS/DocumentDB CAs). DocumentDB does not support retryable writes: retryWrites=false.

@@ -3,7 +3,7 @@ import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 
 /**
  * OpenSearch client, made once per cold start.
- * Locally: OPENSEARCH_URL=http://127.0.0.1:59200.
+ * Locally: OPENSEARCH_URL=http://127.0.0.1:19200.
  * On AWS: OPENSEARCH_ENDPOINT (the VPC domain endpoint, https) signed with SigV4 (service 'es')
  * using the function's role.
  */

@@ -3,7 +3,7 @@ import { secretString } from './secrets';
 
 /**
  * Redis (ElastiCache) client, made once per cold start.
- * Locally: REDIS_URL=redis://127.0.0.1:56379.
+ * Locally: REDIS_URL=redis://127.0.0.1:16379.
  * On AWS: REDIS_HOST, REDIS_PORT, REDIS_AUTH_SECRET_ARN (the AUTH token), TLS in transit.
  */
 let client: Promise<Redis> | undefined;

@@ -128,6 +128,45 @@ describe('engines runner', () => {
     }
   });
 
+  it('restarts an engine of its own that listens on another port than the configured one (e.g. an older default)', async () => {
+    // A throw-away Redis in its own state folder, started on one port, then asked for on the next.
+    const state = mkdtempSync(path.join(tmpdir(), 'engines-it-state-'));
+    const offset = 3000 + (process.pid % 1000);
+    const env = (o: number) => ({ ...managedEnv(), ENGINES_STATE_DIR: state, ENGINES_PORT_OFFSET: String(o) });
+    const pidPath = path.join(state, 'redis', 'redis.pid');
+    const pidNow = () => Number(readFileSync(pidPath, 'utf8').trim());
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let oldPid = 0;
+    try {
+      const first = await runTs(path.join(__dirname, 'fixtures', 'start-child.ts'), ['redis'], env(offset));
+      expect(first.code).toBe(0);
+      oldPid = pidNow();
+      const oldPort = PORTS.redis - Number(process.env.ENGINES_PORT_OFFSET ?? 0) + offset;
+      expect(readFileSync(path.join(state, 'redis', 'port'), 'utf8').trim()).toBe(String(oldPort));
+
+      const second = await runTs(path.join(__dirname, 'fixtures', 'start-child.ts'), ['redis'], env(offset + 1));
+      expect(second.code).toBe(0);
+      expect(JSON.parse(second.stdout.trim().split('\n').pop()!)).toMatchObject({ started: ['redis'], reused: [] });
+      expect(second.out).toContain(`redis: pid ${oldPid} was started on port ${oldPort}; restarting it on ${oldPort + 1}`);
+      expect(alive(oldPid)).toBe(false);
+      expect(pidNow()).not.toBe(oldPid);
+      expect(alive(pidNow())).toBe(true);
+      expect(readFileSync(path.join(state, 'redis', 'port'), 'utf8').trim()).toBe(String(oldPort + 1));
+    } finally {
+      for (const pid of [oldPid, existsSync(pidPath) ? pidNow() : 0]) {
+        if (pid > 0 && alive(pid)) process.kill(pid, 'SIGTERM');
+      }
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
+
   it('names the engine, the log file and its last lines when an engine fails to start', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'engines-it-'));
     const log = path.join(dir, 'kafka.log');
@@ -148,7 +187,7 @@ describe('engines runner', () => {
       mongoUrl: `mongodb://127.0.0.1:${PORTS.mongo}/shop`,
       dynamodbEndpoint: `http://127.0.0.1:${PORTS.dynamodb}`,
     });
-    if (!process.env.ENGINES_PORT_OFFSET) expect(PORTS).toMatchObject({ postgres: 55432, redis: 56379, kafka: 59092, opensearch: 59200, mongo: 57017, dynamodb: 58000 });
+    if (!process.env.ENGINES_PORT_OFFSET) expect(PORTS).toMatchObject({ postgres: 15432, redis: 16379, kafka: 19092, opensearch: 19200, mongo: 17017, dynamodb: 18000 });
     const env = engineEnv({ KAFKA_BROKERS: 'a:1, b:2', AWS_REGION: 'eu-west-1' });
     expect(env.KAFKA_BROKERS).toBe('a:1,b:2');
     expect(env.AWS_REGION).toBe('eu-west-1');

@@ -7,7 +7,7 @@ describe('KafkaTopics custom resource on Kafka', () => {
   const suffix = randomUUID().slice(0, 8);
   const a = `cr-test-a-${suffix}`;
   const b = `cr-test-b-${suffix}`;
-  const admin = new Kafka({ clientId: 'kafka-topics-test', brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:59092').split(',') }).admin();
+  const admin = new Kafka({ clientId: 'kafka-topics-test', brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',') }).admin();
   const event = (type: 'Create' | 'Update', topics: unknown[]): never =>
     ({ RequestType: type, PhysicalResourceId: PHYSICAL_ID, ResourceProperties: { ServiceToken: 'x', Topics: topics } }) as never;
 

@@ -42,7 +42,7 @@ it('accepts an order while Kafka is down and confirms it through the relay once 
 
   // The broker is back: fresh modules (adapters made once per cold start), real brokers.
   jest.resetModules();
-  process.env.KAFKA_BROKERS = realBrokers ?? '127.0.0.1:59092';
+  process.env.KAFKA_BROKERS = realBrokers ?? '127.0.0.1:19092';
   await positionGroupAtEnd(`saga-starter-it-${RUN}`, ['order-created']);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const runtime2 = require('../../../local/runtime') as typeof import('../../../local/runtime');

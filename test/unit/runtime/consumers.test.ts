@@ -19,7 +19,7 @@ describe('transient failures (retried until they pass) vs poison (dead-lettered)
     ['TransientError', toInvocationError(new TransientError('x'))],
     ['DependencyUnavailableError', toInvocationError(new DependencyUnavailableError('x', 'pg'))],
     ['a Lambda timeout', new LambdaInvocationError('Sandbox.Timedout', 'Task timed out after 10.00 seconds')],
-    ['a refused connection', toInvocationError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:55432'), { code: 'ECONNREFUSED' }))],
+    ['a refused connection', toInvocationError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:15432'), { code: 'ECONNREFUSED' }))],
     ['a PostgreSQL shutdown', toInvocationError(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))],
     ['an AWS 5xx', toInvocationError(Object.assign(new Error('boom'), { name: 'InternalFailure', $fault: 'server' }))],
     ['a KafkaJS error', toInvocationError(Object.assign(new Error('x'), { name: 'KafkaJSNumberOfRetriesExceeded' }))],

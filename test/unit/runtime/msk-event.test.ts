@@ -15,11 +15,11 @@ describe('MSK event', () => {
         { topic: 'order-created', partition: 2, messages: [msg('10', '{"a":1}', 'o-1'), msg('11', '{"a":2}')] },
         { topic: 'order-created', partition: 0, messages: [msg('5', 'x')] },
       ],
-      ['127.0.0.1:59092'],
+      ['127.0.0.1:19092'],
     );
     expect(e.eventSource).toBe('aws:kafka');
     expect(e.eventSourceArn).toMatch(/^arn:aws:kafka:us-east-1:000000000000:cluster\//);
-    expect(e.bootstrapServers).toBe('127.0.0.1:59092');
+    expect(e.bootstrapServers).toBe('127.0.0.1:19092');
     expect(Object.keys(e.records)).toEqual(['order-created-2', 'order-created-0']);
     const r = e.records['order-created-2']![0]!;
     expect(r).toMatchObject({ topic: 'order-created', partition: 2, offset: 10, timestamp: 1700000000000, timestampType: 'CREATE_TIME' });
