@@ -45,7 +45,76 @@ export interface StepBody {
 }
 
 /**
- * Runs a saga step at most once per (order id, step). Two round trips on the common path:
+ * A step's normal path, given in advance so the step can run in ONE round trip (see runStepOnce):
+ * what the step records and enqueues when it goes as expected, and its statement with that
+ * expectation checked inside it (`saga_expect(...)`, which raises SG002 otherwise).
+ */
+export interface NormalPath<T> {
+  /** The step's statement for this path: raises (saga_expect) whenever the general path would not return `result`. */
+  readonly body: StepBody;
+  /** Recorded steps that rule the normal path out (e.g. the compensation that undoes this step). */
+  readonly conflicts?: readonly string[];
+  readonly result: T;
+  readonly outbox?: readonly OutboxMessage[];
+}
+
+/** SQLSTATEs of the one-round-trip path's refusals (migration 1764800000000), and a database without its functions. */
+const OFF_NORMAL_PATH = new Set(['SG001', 'SG002', '42883']);
+
+/** SAGA_STEP_ONE_ROUND_TRIP=false sends every step the general way (two round trips). */
+export function oneRoundTripEnabled(): boolean {
+  return (process.env.SAGA_STEP_ONE_ROUND_TRIP ?? 'true').toLowerCase() !== 'false';
+}
+
+let warnedMissingFunctions = false;
+
+/**
+ * The normal path in one round trip: ONE multi-statement simple query, which PostgreSQL runs as one
+ * implicit transaction (any error rolls every statement back, and the advisory lock ends with it):
+ * saga_step_open (the per-order lock; SG001 when this step or a conflicting one is recorded), the
+ * step's statement (SG002 off its normal path), saga_step_close (the record and the outbox rows).
+ * Returns undefined when refused: the caller then runs the step the general way.
+ */
+async function runNormalPath<T>(opts: { readonly ns: LockNamespace; readonly orderId: string; readonly step: string }, normal: NormalPath<T>): Promise<StepOutcome<T> | undefined> {
+  const tx = await (await getPool()).connect();
+  const lit = (v: string) => tx.escapeLiteral(v);
+  try {
+    const body = await inlineStatement(tx, normal.body.text, normal.body.values);
+    const outbox = (normal.outbox ?? []).map((m) => ({ id: m.event.id, topic: m.topic, key: m.key, event: m.event }));
+    const conflicts = `ARRAY[${(normal.conflicts ?? []).map(lit).join(', ')}]::text[]`;
+    await tx.query(
+      [
+        `SELECT saga_step_open(${NAMESPACE_IDS[opts.ns]}, ${lit(opts.orderId)}, ${lit(opts.step)}, ${conflicts})`,
+        body,
+        `SELECT saga_step_close(${lit(opts.orderId)}, ${lit(opts.step)}, ${lit(JSON.stringify(normal.result ?? {}))}::jsonb, ${lit(JSON.stringify(outbox))}::jsonb)`,
+      ].join('; '),
+    );
+    return { result: normal.result, replayed: false };
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && OFF_NORMAL_PATH.has(code)) {
+      if (code === '42883' && !warnedMissingFunctions) {
+        warnedMissingFunctions = true;
+        process.emitWarning(`saga steps run in two round trips: the database lacks the one-round-trip functions (run the migrations): ${(err as Error).message}`);
+      }
+      return undefined;
+    }
+    throw err;
+  } finally {
+    tx.release();
+  }
+}
+
+/**
+ * Runs a saga step at most once per (order id, step).
+ *
+ * With `opts.normal` (and SAGA_STEP_ONE_ROUND_TRIP not false), ONE round trip when the step goes as
+ * expected (see runNormalPath); when it does not (a replay, a conflicting step, the statement off
+ * its normal path), nothing of it is kept and the step runs the general way below, whose `fn` is
+ * the authority: for every state in which the normal path commits, `fn` must return
+ * `normal.result` and enqueue `normal.outbox` (test/integration/saga/steps.test.ts runs both).
+ *
+ * The general way, two round trips:
  *
  *  1. BEGIN, the per-order advisory lock, the order's recorded steps and, when given, the step's
  *     own statement (`opts.body`): one multi-statement simple query, each statement with its own
@@ -59,9 +128,13 @@ export interface StepBody {
  * to be done or refused (no error on a replay: e.g. ON CONFLICT DO NOTHING).
  */
 export async function runStepOnce<T, R extends QueryResultRow = QueryResultRow>(
-  opts: { readonly ns: LockNamespace; readonly orderId: string; readonly step: string; readonly body?: StepBody },
+  opts: { readonly ns: LockNamespace; readonly orderId: string; readonly step: string; readonly body?: StepBody; readonly normal?: NormalPath<T> },
   fn: (ctx: StepContext & { readonly rows: readonly R[] }) => Promise<T>,
 ): Promise<StepOutcome<T>> {
+  if (opts.normal && oneRoundTripEnabled()) {
+    const done = await runNormalPath(opts, opts.normal);
+    if (done) return done;
+  }
   const tx = await (await getPool()).connect();
   const lit = (v: string) => tx.escapeLiteral(v);
   try {

@@ -52,6 +52,9 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const PG_CLIENTS = Number(process.env.BENCH_PG_CLIENTS ?? 8);
 const PG_SECONDS = Number(process.env.BENCH_PG_SECONDS ?? 5);
 const SKUS = Number(process.env.BENCH_SKUS ?? 10);
+/** Before each rate phase: wait for the machine to be quiet (see settle()). */
+const SETTLE_BUSY_CORES = Number(process.env.BENCH_SETTLE_BUSY_CORES ?? 0.3);
+const SETTLE_MAX_S = Number(process.env.BENCH_SETTLE_MAX_S ?? 60);
 const say = (m: string) => process.stderr.write(`bench:saga: ${m}\n`);
 
 /**
@@ -328,9 +331,48 @@ async function main(): Promise<void> {
     };
   }
 
+  /**
+   * Waits until the machine is quiet (under SETTLE_BUSY_CORES busy for two 500 ms samples in a row,
+   * at most SETTLE_MAX_S) and returns what the wait saw: a saturating phase leaves work behind it
+   * (PostgreSQL's autovacuum of the rows it churned, Kafka's log and JIT, the platform's GC and
+   * relay), and a rate phase started right after it measured that work as saga latency: the slow
+   * windows came in the 4-5 s after the burst (stop 11). BENCH_SETTLE=0 starts at once, as before.
+   */
+  async function settle(tag: string): Promise<{ seconds: number; busyCores: number; cpuMs: { platform: number; postgres: number | null; kafka: number | null } } | null> {
+    if (process.env.BENCH_SETTLE === '0') return null;
+    const t0 = Date.now();
+    const c0 = await cpuSnapshot();
+    let quiet = 0;
+    let busy = NaN;
+    let prev = machineTicks();
+    while (Date.now() - t0 < SETTLE_MAX_S * 1000) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = machineTicks();
+      if (!prev || !now) break;
+      busy = ((now.busy - prev.busy) / Math.max(1, now.total - prev.total)) * availableParallelism();
+      prev = now;
+      quiet = busy < SETTLE_BUSY_CORES ? quiet + 1 : 0;
+      if (quiet >= 2) break;
+    }
+    const c1 = await cpuSnapshot();
+    const ms = (a: number, b: number) => round(b - a, 0);
+    const out = {
+      seconds: round((Date.now() - t0) / 1000, 1),
+      busyCores: round(busy, 2),
+      cpuMs: {
+        platform: ms((c0.platform.user + c0.platform.system) / 1000, (c1.platform.user + c1.platform.system) / 1000),
+        postgres: c0.engines && c1.engines ? ms(c0.engines.postgres, c1.engines.postgres) : null,
+        kafka: c0.engines && c1.engines ? ms(c0.engines.kafka, c1.engines.kafka) : null,
+      },
+    };
+    say(`${tag}: settled in ${out.seconds} s (machine ${out.busyCores} cores busy at the end; CPU used while settling, ms: ${JSON.stringify(out.cpuMs)})`);
+    return out;
+  }
+
   async function openLoop(tag: string, orders: number, rate: number, offset: number) {
-    say(`${tag}: ${orders} orders at ${rate} orders/s`);
     const skus = await seed(tag, orders);
+    const settled = await settle(tag);
+    say(`${tag}: ${orders} orders at ${rate} orders/s`);
     const placed: Array<{ orderId: string; t0: number }> = [];
     const inflight: Array<Promise<void>> = [];
     postLatency.length = 0;
@@ -351,7 +393,7 @@ async function main(): Promise<void> {
     const post = [...postLatency].sort((a, b) => a - b);
     const res = await check(skus, placed.map((x) => x.orderId), Math.floor((orders * 0.95) / SKUS));
     say(`${tag}: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, POST p99 ${pct(post, 99).toFixed(1)} ms; CPU ms per order ${JSON.stringify(cpu)}; ${JSON.stringify(res)}`);
-    return { placed, lat, post, res, cpu };
+    return { placed, lat, post, res, cpu, settled };
   }
 
   /**
@@ -443,6 +485,9 @@ async function main(): Promise<void> {
     post_p99_ms: round(pct(A.post, 99)),
     rate_cpu_ms_per_order: A.cpu,
     rate_latency_parts_ms: parts,
+    // The wait before the 100/s phase for the burst's after-work to end (null: BENCH_SETTLE=0), and the CPU that work used.
+    rate_settle_s: A.settled?.seconds ?? null,
+    rate_settle_cpu_ms: A.settled?.cpuMs ?? null,
     half_capacity_rate: sustainable,
     half_capacity_p50_ms: round(pct(S.lat, 50)),
     half_capacity_p99_ms: round(pct(S.lat, 99)),
@@ -554,12 +599,13 @@ async function direct(): Promise<void> {
   const one = async (n: number) => {
     const items = [{ sku: skus[n % skus.length]!, quantity: 1 }];
     const paymentToken = '4242424242424242';
-    const { orderId } = await placeOrder({ currency: 'EUR' }, { userId: `bench-${run}-direct-${n % 50}`, roles: ['customer'] }, { items, paymentToken }, `${run}-direct-${n}`);
+    const userId = `bench-${run}-direct-${n % 50}`;
+    const { orderId } = await placeOrder({ currency: 'EUR' }, { userId, roles: ['customer'] }, { items, paymentToken }, `${run}-direct-${n}`);
     await inventory({ action: 'reserve', orderId, items });
     await payment({ action: 'authorize', orderId, amountCents: 1999, currency: 'EUR', paymentToken });
     await order({ action: 'beginConfirmation', orderId });
     await payment({ action: 'capture', orderId });
-    await order({ action: 'confirm', orderId });
+    await order({ action: 'confirm', orderId, userId, amountCents: 1999, currency: 'EUR' }); // as the ASL passes it
     await order({ action: 'publish', orderId });
   };
   // As long again unmeasured first: Node's JIT, the pools and the hot rows, like the saga's warm-up.

@@ -23,17 +23,23 @@ import type { StepBody } from '../../shared/idempotency';
  * reservations exist: ON CONFLICT DO NOTHING) it must not fail; the step then rolls it back.
  * `reserveOutcome` reads its rows.
  */
-export function reserveStatement(orderId: string, lines: readonly Line[]): StepBody {
-  return {
-    text: `WITH v AS (SELECT * FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS v(sku, q, n)),
+const RESERVE_CTES = `WITH v AS (SELECT * FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS v(sku, q, n)),
           l AS MATERIALIZED (SELECT sku, stock FROM inventory WHERE sku = ANY($2::text[]) ORDER BY sku FOR NO KEY UPDATE),
           c AS MATERIALIZED (SELECT v.sku, v.q, v.n, l.stock FROM v LEFT JOIN l ON l.sku = v.sku),
           ok AS MATERIALIZED (SELECT NOT EXISTS (SELECT 1 FROM c WHERE c.stock IS NULL OR c.stock < c.q) AS ok),
           u AS (UPDATE inventory i SET stock = i.stock - c.q, updated_at = now() FROM c, ok WHERE ok.ok AND i.sku = c.sku RETURNING i.sku),
-          r AS (INSERT INTO reservations (order_id, sku, quantity) SELECT $1::uuid, c.sku, c.q FROM c, ok WHERE ok.ok ORDER BY c.n ON CONFLICT (order_id, sku) DO NOTHING)
-     SELECT c.sku, c.q, c.stock FROM c WHERE c.stock IS NULL OR c.stock < c.q ORDER BY c.n`,
-    values: [orderId, lines.map((l) => l.sku), lines.map((l) => l.quantity)],
-  };
+          r AS (INSERT INTO reservations (order_id, sku, quantity) SELECT $1::uuid, c.sku, c.q FROM c, ok WHERE ok.ok ORDER BY c.n ON CONFLICT (order_id, sku) DO NOTHING)`;
+const reserveValues = (orderId: string, lines: readonly Line[]) => [orderId, lines.map((l) => l.sku), lines.map((l) => l.quantity)];
+
+export function reserveStatement(orderId: string, lines: readonly Line[]): StepBody {
+  return { text: `${RESERVE_CTES}
+     SELECT c.sku, c.q, c.stock FROM c WHERE c.stock IS NULL OR c.stock < c.q ORDER BY c.n`, values: reserveValues(orderId, lines) };
+}
+
+/** The same statement for the step's normal path (runStepOnce's `normal`): raises SG002 unless every line was reserved. */
+export function reserveNormalStatement(orderId: string, lines: readonly Line[]): StepBody {
+  return { text: `${RESERVE_CTES}
+     SELECT saga_expect((SELECT ok FROM ok), 'inventory.reserve: a line is unknown or out of stock') AS ok`, values: reserveValues(orderId, lines) };
 }
 
 export type ReserveRow = { sku: string; q: number; stock: number | null };

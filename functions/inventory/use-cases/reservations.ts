@@ -1,6 +1,6 @@
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { releaseStatement, reserveOutcome, reserveStatement, type ReserveRow } from '../adapters/pg-inventory';
+import { releaseStatement, reserveNormalStatement, reserveOutcome, reserveStatement, type ReserveRow } from '../adapters/pg-inventory';
 import { OutOfStockError, ReservationCompensatedError, UnknownSkuError } from '../domain/errors';
 import { INVENTORY_EVENT_SOURCE, INVENTORY_TOPIC, type Line, type ReleaseResult, type ReserveResult } from '../domain/schemas';
 import { mergeLines } from './lines';
@@ -18,15 +18,18 @@ export const RELEASE_STEP = 'inventory.release';
  */
 export async function reserveInventory(input: { readonly orderId: string; readonly items: readonly Line[] }): Promise<ReserveResult> {
   const lines = mergeLines(input.items);
-  const step = { ns: 'inventory' as const, orderId: input.orderId, step: RESERVE_STEP, body: reserveStatement(input.orderId, lines) };
+  // Every line reserved: the normal path, in one round trip when nothing else applies (see runStepOnce).
+  const reserved: ReserveResult = { reservationId: input.orderId, lines };
+  const event = { topic: INVENTORY_TOPIC, key: input.orderId, event: envelope({ type: 'InventoryReserved', source: INVENTORY_EVENT_SOURCE, orderId: input.orderId, data: { orderId: input.orderId, lines } }) };
+  const normal = { body: reserveNormalStatement(input.orderId, lines), conflicts: [RELEASE_STEP], result: reserved, outbox: [event] };
+  const step = { ns: 'inventory' as const, orderId: input.orderId, step: RESERVE_STEP, body: reserveStatement(input.orderId, lines), normal };
   const { result } = await runStepOnce<ReserveResult, ReserveRow>(step, async ({ rows, done, enqueue }) => {
     if (done.has(RELEASE_STEP)) throw new ReservationCompensatedError(input.orderId); // rolls the body's reservation back
     const outcome = reserveOutcome(rows);
     if (outcome.unknown.length > 0) throw new UnknownSkuError(outcome.unknown);
     if (outcome.shortages.length > 0) throw new OutOfStockError(outcome.shortages);
-    enqueue({ topic: INVENTORY_TOPIC, key: input.orderId, event: envelope({ type: 'InventoryReserved', source: INVENTORY_EVENT_SOURCE, orderId: input.orderId, data: { orderId: input.orderId, lines } }) });
-    const out: ReserveResult = { reservationId: input.orderId, lines };
-    return out;
+    enqueue(event);
+    return reserved;
   });
   return result;
 }

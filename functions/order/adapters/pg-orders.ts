@@ -111,6 +111,28 @@ export function beginConfirmationStatement(id: string): StepBody {
   };
 }
 
+/** The pivot's statement for its normal path (runStepOnce's `normal`): raises SG002 unless it moved a PENDING order to CONFIRMING. */
+export function beginConfirmationNormalStatement(id: string): StepBody {
+  return {
+    text: `WITH u AS (UPDATE orders SET status = 'CONFIRMING', updated_at = now() WHERE id = $1::uuid AND status = 'PENDING' RETURNING id)
+     SELECT saga_expect(count(*) = 1, 'order.begin-confirmation: the order is not PENDING') AS ok FROM u`,
+    values: [id],
+  };
+}
+
+/**
+ * ConfirmOrder's statement for its normal path: raises SG002 unless it moved a CONFIRMING order to
+ * CONFIRMED whose user, amount and currency are the ones given (the OrderCompleted event the step
+ * enqueues with it is built from them).
+ */
+export function confirmNormalStatement(o: { id: string; userId: string; amountCents: number; currency: string }): StepBody {
+  return {
+    text: `WITH u AS (UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1::uuid AND status = 'CONFIRMING' RETURNING user_id, amount_cents, currency)
+     SELECT saga_expect(count(*) = 1 AND bool_and(user_id = $2::text AND amount_cents = $3::bigint AND trim(currency) = $4::text), 'order.confirm: the order is not CONFIRMING, or not the one given') AS ok FROM u`,
+    values: [o.id, o.userId, o.amountCents, o.currency],
+  };
+}
+
 /** The body of ConfirmOrder (runStepOnce): CONFIRMING -> CONFIRMED in one statement; no row when the order is missing or not CONFIRMING. */
 export function confirmStatement(id: string): StepBody {
   return { text: `UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1::uuid AND status = 'CONFIRMING' RETURNING *`, values: [id] };

@@ -77,7 +77,14 @@ export const OrderFailedData = z.object({ orderId: z.string().uuid(), userId: z.
 
 /** Saga task inputs (OrderTasks). `reason` is the Catch output {Error, Cause} of the failed state. */
 export const BeginConfirmationInput = z.object({ action: z.literal('beginConfirmation'), orderId: z.string().uuid() });
-export const ConfirmInput = z.object({ action: z.literal('confirm'), orderId: z.string().uuid() });
+/** userId, amountCents, currency: the order's, from the saga's input (optional: executions of older definitions lack them). */
+export const ConfirmInput = z.object({
+  action: z.literal('confirm'),
+  orderId: z.string().uuid(),
+  userId: z.string().min(1).optional(),
+  amountCents: z.number().int().nonnegative().optional(),
+  currency: z.string().length(3).optional(),
+});
 export const CancelInput = z.object({
   action: z.literal('cancel'),
   orderId: z.string().uuid(),

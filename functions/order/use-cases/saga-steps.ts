@@ -4,9 +4,9 @@ import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
 import { publishPendingForKey } from '../../shared/outbox';
 import type { Caller } from '../../shared/http';
-import { beginConfirmationStatement, confirmStatement, lockOrder, lockOrderStatement, setStatus, type OrderRow } from '../adapters/pg-orders';
+import { beginConfirmationNormalStatement, beginConfirmationStatement, confirmNormalStatement, confirmStatement, lockOrder, lockOrderStatement, setStatus, type OrderRow } from '../adapters/pg-orders';
 import { OrderNotConfirmingError } from '../domain/errors';
-import { beginConfirmation as pivot, customerCancel, CUSTOMER_CANCELLED } from '../domain/lifecycle';
+import { beginConfirmation as pivot, COMPENSATION_STEPS, customerCancel, CUSTOMER_CANCELLED } from '../domain/lifecycle';
 import { ORDER_EVENT_SOURCE, type OrderStatus } from '../domain/schemas';
 
 export { CUSTOMER_CANCELLED } from '../domain/lifecycle';
@@ -28,29 +28,44 @@ export interface SagaStepDeps {
  * customer cancelled first (the saga then voids, releases and cancels, keeping the customer's reason).
  */
 export async function beginConfirmation(input: { orderId: string }): Promise<{ status: OrderStatus }> {
-  const step = { ns: 'order' as const, orderId: input.orderId, step: BEGIN_CONFIRMATION_STEP, body: beginConfirmationStatement(input.orderId) };
+  // The normal path (a PENDING order, no compensation recorded), in one round trip (see runStepOnce).
+  const normal = { body: beginConfirmationNormalStatement(input.orderId), conflicts: [...COMPENSATION_STEPS], result: { status: 'CONFIRMING' as OrderStatus } };
+  const step = { ns: 'order' as const, orderId: input.orderId, step: BEGIN_CONFIRMATION_STEP, body: beginConfirmationStatement(input.orderId), normal };
   const { result } = await runStepOnce<{ status: OrderStatus }, { id: string; status: OrderStatus; cancel_error: string | null; moved: number }>(step, async ({ rows, done }) => {
     const o = rows[0];
     if (!o) throw new NotFoundError(`order ${input.orderId} not found`);
     // The body already moved a PENDING order; a refusal here (throw) rolls that back.
     const decision = pivot({ id: o.id, status: o.status, cancelError: o.cancel_error }, done);
     if (decision === 'move' && o.moved !== 1) throw new Error(`order ${o.id}: PENDING but not moved to CONFIRMING`);
-    return { status: decision === 'move' ? ('CONFIRMING' as OrderStatus) : o.status };
+    return decision === 'move' ? normal.result : { status: o.status };
   });
   return result;
 }
 
-/** CONFIRMING -> CONFIRMED with the OrderCompleted outbox row, one transaction; idempotent on (order id, confirm). */
-export async function confirmOrder(deps: SagaStepDeps, input: { orderId: string }): Promise<{ status: OrderStatus }> {
-  const { result, replayed } = await runStepOnce<{ status: OrderStatus }, OrderRow>({ ns: 'order', orderId: input.orderId, step: CONFIRM_STEP, body: confirmStatement(input.orderId) }, async ({ tx, rows, enqueue }) => {
+const orderCompleted = (o: { id: string; userId: string; amountCents: number; currency: string }) => ({
+  topic: 'order-completed',
+  key: o.id,
+  event: envelope({ type: 'OrderCompleted', source: ORDER_EVENT_SOURCE, orderId: o.id, data: { orderId: o.id, userId: o.userId, amountCents: o.amountCents, currency: o.currency } }),
+});
+
+/**
+ * CONFIRMING -> CONFIRMED with the OrderCompleted outbox row, one transaction; idempotent on (order id, confirm).
+ * Given the order's user, amount and currency (the saga's input carries them), the normal path runs
+ * in one round trip, its statement checking them against the order (see confirmNormalStatement).
+ */
+export async function confirmOrder(deps: SagaStepDeps, input: { orderId: string; userId?: string | undefined; amountCents?: number | undefined; currency?: string | undefined }): Promise<{ status: OrderStatus }> {
+  const confirmed = { status: 'CONFIRMED' as OrderStatus };
+  const given = input.userId !== undefined && input.amountCents !== undefined && input.currency !== undefined ? { id: input.orderId, userId: input.userId, amountCents: input.amountCents, currency: input.currency } : undefined;
+  const normal = given && { body: confirmNormalStatement(given), result: confirmed, outbox: [orderCompleted(given)] };
+  const { result, replayed } = await runStepOnce<{ status: OrderStatus }, OrderRow>({ ns: 'order', orderId: input.orderId, step: CONFIRM_STEP, body: confirmStatement(input.orderId), ...(normal ? { normal } : {}) }, async ({ tx, rows, enqueue }) => {
     const o = rows[0];
     if (!o) {
       const now = await lockOrder(tx, input.orderId);
       if (!now) throw new NotFoundError(`order ${input.orderId} not found`);
       throw new OrderNotConfirmingError(now.id, now.status);
     }
-    enqueue({ topic: 'order-completed', key: o.id, event: envelope({ type: 'OrderCompleted', source: ORDER_EVENT_SOURCE, orderId: o.id, data: { orderId: o.id, userId: o.user_id, amountCents: Number(o.amount_cents), currency: o.currency.trim() } }) });
-    return { status: 'CONFIRMED' as OrderStatus };
+    enqueue(orderCompleted({ id: o.id, userId: o.user_id, amountCents: Number(o.amount_cents), currency: o.currency.trim() }));
+    return confirmed;
   });
   if (!replayed) deps.onSucceeded?.(input.orderId);
   return result;

@@ -32,6 +32,18 @@ export function insertAuthorizationStatement(p: { orderId: string; amountCents: 
   };
 }
 
+/** The authorize statement for the step's normal path (runStepOnce's `normal`): raises SG002 unless it inserted the payment. */
+export function insertAuthorizationNormalStatement(p: { orderId: string; amountCents: number; currency: string; authorizationId: string }): StepBody {
+  const b = insertAuthorizationStatement(p);
+  return { text: `WITH i AS (${b.text}) SELECT saga_expect(count(*) = 1, 'payment.authorize: the order has a payment already') AS ok FROM i`, values: b.values };
+}
+
+/** The capture statement for the step's normal path: raises SG002 unless it captured an AUTHORIZED payment. */
+export function captureNormalStatement(orderId: string, captureId: string): StepBody {
+  const b = captureStatement(orderId, captureId);
+  return { text: `WITH u AS (${b.text}) SELECT saga_expect(count(*) = 1, 'payment.capture: no AUTHORIZED payment') AS ok FROM u`, values: b.values };
+}
+
 /** The capture step's statement (its runStepOnce body): AUTHORIZED -> CAPTURED; returns the row it changed. */
 export function captureStatement(orderId: string, captureId: string): StepBody {
   return {

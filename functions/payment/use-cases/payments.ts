@@ -1,7 +1,7 @@
 import { TransientError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { captureStatement, findPayment, insertAuthorizationStatement, paymentAndSteps, setStatus } from '../adapters/pg-payments';
+import { captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, paymentAndSteps, setStatus } from '../adapters/pg-payments';
 import { PaymentCompensatedError, PaymentNotAuthorizedError } from '../domain/errors';
 import type { PaymentProvider } from '../domain/provider';
 import { PAYMENT_EVENT_SOURCE, PAYMENT_TOPIC, type AuthorizeInputT } from '../domain/schemas';
@@ -28,12 +28,14 @@ export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeI
   const { authorizationId } = await deps.provider.authorize({ idempotencyKey: key(input.orderId, AUTHORIZE_STEP), amountCents: input.amountCents, currency: input.currency, paymentToken: input.paymentToken });
   let result: { authorizationId: string };
   try {
-    const body = insertAuthorizationStatement({ orderId: input.orderId, amountCents: input.amountCents, currency: input.currency, authorizationId });
-    ({ result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: AUTHORIZE_STEP, body }, async ({ rows, done: now, enqueue }) => {
+    const row = { orderId: input.orderId, amountCents: input.amountCents, currency: input.currency, authorizationId };
+    const event = paymentEvent('PaymentAuthorized', input.orderId, { orderId: input.orderId, authorizationId, amountCents: input.amountCents, currency: input.currency });
+    const normal = { body: insertAuthorizationNormalStatement(row), conflicts: [REFUND_STEP], result: { authorizationId }, outbox: [event] };
+    ({ result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: AUTHORIZE_STEP, body: insertAuthorizationStatement(row), normal }, async ({ rows, done: now, enqueue }) => {
       if (now.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
       if (rows.length === 0) throw new Error(`order ${input.orderId} has a payment but no recorded authorize step`);
-      enqueue(paymentEvent('PaymentAuthorized', input.orderId, { orderId: input.orderId, authorizationId, amountCents: input.amountCents, currency: input.currency }));
-      return { authorizationId };
+      enqueue(event);
+      return normal.result;
     }));
   } catch (err) {
     // The saga already compensated this order (a late duplicate): release the hold just made, then fail.
@@ -49,11 +51,13 @@ export async function capturePayment(deps: PaymentDeps, input: { orderId: string
   if (done.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
   if (!payment) throw new PaymentNotAuthorizedError(input.orderId);
   const { captureId } = await deps.provider.capture({ idempotencyKey: key(input.orderId, CAPTURE_STEP), authorizationId: payment.authorizationId, amountCents: payment.amountCents });
-  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: CAPTURE_STEP, body: captureStatement(input.orderId, captureId) }, async ({ rows, done: now, enqueue }) => {
+  const event = paymentEvent('PaymentCaptured', input.orderId, { orderId: input.orderId, captureId, amountCents: payment.amountCents, currency: payment.currency });
+  const normal = { body: captureNormalStatement(input.orderId, captureId), conflicts: [REFUND_STEP], result: { captureId }, outbox: [event] };
+  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: CAPTURE_STEP, body: captureStatement(input.orderId, captureId), normal }, async ({ rows, done: now, enqueue }) => {
     if (now.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
     if (rows.length === 0) throw new PaymentNotAuthorizedError(input.orderId); // no AUTHORIZED payment to capture
-    enqueue(paymentEvent('PaymentCaptured', input.orderId, { orderId: input.orderId, captureId, amountCents: payment.amountCents, currency: payment.currency }));
-    return { captureId };
+    enqueue(event);
+    return normal.result;
   });
   return result;
 }

@@ -82,6 +82,8 @@ describe('order saga ASL', () => {
     expect(r.payloadOf('BeginConfirmation')).toEqual({ action: 'beginConfirmation', orderId: 'o-1' });
     expect(r.payloadOf('ReserveInventory')).toEqual({ action: 'reserve', orderId: 'o-1', items: input.items });
     expect(r.payloadOf('AuthorizePayment')).toEqual({ action: 'authorize', orderId: 'o-1', amountCents: 1000, currency: 'EUR', paymentToken: input.paymentToken });
+    // The order's user, amount and currency: ConfirmOrder's normal path (one round trip) builds OrderCompleted from them.
+    expect(r.payloadOf('ConfirmOrder')).toEqual({ action: 'confirm', orderId: 'o-1', userId: 'u-1', amountCents: 1000, currency: 'EUR' });
     expect(r.output).toMatchObject({ orderId: 'o-1', reservation: { reservationId: 'r-1' }, payment: { authorizationId: 'a-1' }, capture: { captureId: 'c-1' }, order: { status: 'CONFIRMED' } });
   });
 
