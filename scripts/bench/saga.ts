@@ -14,7 +14,9 @@
  *  2. throughput: BENCH_BURST_ORDERS orders posted closed-loop by BENCH_CONCURRENCY clients;
  *     orders_per_s = orders / (first POST -> last terminal commit); CPU ms per order of the platform
  *     (cpu_ms_per_order), of PostgreSQL and of Kafka (from /proc), and of the load generator.
- *  3. latency: BENCH_ORDERS orders posted open-loop at BENCH_RATE orders/s; latency = from the POST
+ *  3. latency: once the machine is quiet again (settle(): the burst leaves work behind it, e.g.
+ *     PostgreSQL's autovacuum; rate_settle_s, rate_settle_cpu_ms), BENCH_ORDERS orders posted
+ *     open-loop at BENCH_RATE orders/s; latency = from the POST
  *     to the commit of the order's terminal state (CONFIRMED / CANCELLED): p50_ms, p99_ms.
  *     rate_cpu_ms_per_order: platform / PostgreSQL / Kafka CPU per order in this phase (below
  *     capacity there is less to batch, so an order costs more than in the burst).
@@ -55,6 +57,7 @@ const SKUS = Number(process.env.BENCH_SKUS ?? 10);
 /** Before each rate phase: wait for the machine to be quiet (see settle()). */
 const SETTLE_BUSY_CORES = Number(process.env.BENCH_SETTLE_BUSY_CORES ?? 0.3);
 const SETTLE_MAX_S = Number(process.env.BENCH_SETTLE_MAX_S ?? 60);
+const TRACE = process.env.BENCH_TRACE;
 const say = (m: string) => process.stderr.write(`bench:saga: ${m}\n`);
 
 /**
@@ -332,6 +335,50 @@ async function main(): Promise<void> {
   }
 
   /**
+   * BENCH_TRACE=file: during each rate phase, every 100 ms, what the machine did (busy and stolen
+   * cores; PostgreSQL's, Kafka's and this load generator's CPU; the platform is the rest) and which
+   * autovacuum workers ran, with every order's start and latency, written to the file at the end:
+   * to see what the slow orders' windows coincide with.
+   */
+  const traced: unknown[] = [];
+  function startTrace() {
+    const samples: Array<Record<string, unknown>> = [];
+    let prev = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage() };
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      const now = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage() };
+      const at = Date.now();
+      void db
+        .query<{ av: string | null }>(`SELECT string_agg(query, ' | ') AS av FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`)
+        .then((r) => r.rows[0]?.av ?? null, () => null)
+        .then((av) => {
+          if (prev.m && now.m && prev.e && now.e) {
+            const ms = (now.m.total - prev.m.total) * 10;
+            samples.push({
+              t: at,
+              busy: round(((now.m.busy - prev.m.busy) * 10) / Math.max(1, ms / availableParallelism()), 2),
+              steal: round(((now.m.steal - prev.m.steal) * 10) / Math.max(1, ms / availableParallelism()), 2),
+              pgMs: round(now.e.postgres - prev.e.postgres, 0),
+              kafkaMs: round(now.e.kafka - prev.e.kafka, 0),
+              driverMs: round((now.d.user + now.d.system - prev.d.user - prev.d.system) / 1000, 0),
+              av,
+            });
+          }
+          prev = now;
+          busy = false;
+        });
+    }, 100);
+    return {
+      async stop() {
+        clearInterval(timer);
+        return samples;
+      },
+    };
+  }
+
+  /**
    * Waits until the machine is quiet (under SETTLE_BUSY_CORES busy for two 500 ms samples in a row,
    * at most SETTLE_MAX_S) and returns what the wait saw: a saturating phase leaves work behind it
    * (PostgreSQL's autovacuum of the rows it churned, Kafka's log and JIT, the platform's GC and
@@ -376,6 +423,7 @@ async function main(): Promise<void> {
     const placed: Array<{ orderId: string; t0: number }> = [];
     const inflight: Array<Promise<void>> = [];
     postLatency.length = 0;
+    const trace = TRACE ? startTrace() : undefined;
     const cpuStart = await cpuSnapshot();
     const start = performance.now();
     for (let i = 0; i < orders; i++) {
@@ -391,6 +439,7 @@ async function main(): Promise<void> {
     const cpu = { platform, postgres, kafka };
     const lat = placed.filter((x) => terminal.has(x.orderId)).map((x) => terminal.get(x.orderId)!.at - x.t0).sort((a, b) => a - b);
     const post = [...postLatency].sort((a, b) => a - b);
+    if (trace) traced.push({ tag, rate, samples: await trace.stop(), orders: placed.filter((x) => terminal.has(x.orderId)).map((x) => ({ t0: x.t0, ms: terminal.get(x.orderId)!.at - x.t0 })) });
     const res = await check(skus, placed.map((x) => x.orderId), Math.floor((orders * 0.95) / SKUS));
     say(`${tag}: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, POST p99 ${pct(post, 99).toFixed(1)} ms; CPU ms per order ${JSON.stringify(cpu)}; ${JSON.stringify(res)}`);
     return { placed, lat, post, res, cpu, settled };
@@ -465,6 +514,7 @@ async function main(): Promise<void> {
   const sustainable = Math.max(1, Math.min(RATE, Math.floor(orders_per_s / 2)));
   const S = await openLoop('half-capacity', Math.min(N, sustainable * 10), sustainable, BURST + N);
 
+  if (TRACE) writeFileSync(TRACE, JSON.stringify(traced));
   polling = false;
   await poller;
   await server.stop();
