@@ -77,18 +77,15 @@ let warnedMissingFunctions = false;
  */
 async function runNormalPath<T>(opts: { readonly ns: LockNamespace; readonly orderId: string; readonly step: string }, normal: NormalPath<T>): Promise<StepOutcome<T> | undefined> {
   const tx = await (await getPool()).connect();
-  const lit = (v: string) => tx.escapeLiteral(v);
   try {
-    const body = await inlineStatement(tx, normal.body.text, normal.body.values);
     const outbox = (normal.outbox ?? []).map((m) => ({ id: m.event.id, topic: m.topic, key: m.key, event: m.event }));
-    const conflicts = `ARRAY[${(normal.conflicts ?? []).map(lit).join(', ')}]::text[]`;
-    await tx.query(
-      [
-        `SELECT saga_step_open(${NAMESPACE_IDS[opts.ns]}, ${lit(opts.orderId)}, ${lit(opts.step)}, ${conflicts})`,
-        body,
-        `SELECT saga_step_close(${lit(opts.orderId)}, ${lit(opts.step)}, ${lit(JSON.stringify(normal.result ?? {}))}::jsonb, ${lit(JSON.stringify(outbox))}::jsonb)`,
-      ].join('; '),
-    );
+    // Each of the three is a prepared statement when those are on (parsed and planned once per connection).
+    const statements = [
+      await inlineStatement(tx, 'SELECT saga_step_open($1::int, $2::text, $3::text, $4::text[])', [NAMESPACE_IDS[opts.ns], opts.orderId, opts.step, normal.conflicts ?? []]),
+      await inlineStatement(tx, normal.body.text, normal.body.values),
+      await inlineStatement(tx, 'SELECT saga_step_close($1::text, $2::text, $3::jsonb, $4::jsonb)', [opts.orderId, opts.step, JSON.stringify(normal.result ?? {}), JSON.stringify(outbox)]),
+    ];
+    await tx.query(statements.join('; '));
     return { result: normal.result, replayed: false };
   } catch (err) {
     const code = (err as { code?: unknown }).code;
