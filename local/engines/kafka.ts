@@ -93,8 +93,15 @@ logger.broker.name = kafka.server.BrokerServer
 logger.broker.level = INFO
 `;
 
+/** The broker's heap and GC flags; ENGINES_KAFKA_JVM_OPTS (space-separated) replaces them, e.g. to compare collectors. */
+export const DEFAULT_KAFKA_JVM_OPTS = ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20'];
+export function kafkaJvmOpts(env: NodeJS.ProcessEnv = process.env): string[] {
+  const custom = env.ENGINES_KAFKA_JVM_OPTS?.trim();
+  return custom ? custom.split(/\s+/) : DEFAULT_KAFKA_JVM_OPTS;
+}
+
 function jvmArgs(): string[] {
-  return ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${LOG4J}`, '-cp', `${LIB}/*`];
+  return [...kafkaJvmOpts(), '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${LOG4J}`, '-cp', `${LIB}/*`];
 }
 
 function writeConfig(): void {
