@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
+import { logger } from '../powertools';
 import { secretString } from './secrets';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the driver's own parameter conversion (no typings)
@@ -119,7 +120,15 @@ async function config(): Promise<PoolConfig> {
 }
 
 export function getPool(): Promise<Pool> {
-  pool ??= config().then((c) => new Pool({ ...c, ...clientOption() }));
+  pool ??= config().then((c) => {
+    const p = new Pool({ ...c, ...clientOption() });
+    // An idle connection that PostgreSQL ends (a restart, an RDS failover, RDS Proxy closing it)
+    // makes the pool emit 'error'; without a listener that is an uncaught exception, and the whole
+    // process (`npm start`, a Lambda's runtime) died on it. The pool drops that connection and the
+    // next query opens a new one; a query in flight fails on its own (and is retried as transient).
+    p.on('error', (err: Error & { code?: string }) => logger.warn('an idle PostgreSQL connection was closed; the pool replaces it', { code: err.code, error: err.message }));
+    return p;
+  });
   return pool;
 }
 

@@ -1,6 +1,8 @@
 /** Prepared statements on the real PostgreSQL: what the saga's pool does with a direct connection (PG_URL). */
+import { Client } from 'pg';
 import { endpoints } from '../../../local/engines/endpoints';
 import { closePool, getPool, inlineStatement, withTransaction } from '../../../functions/shared/adapters/pg';
+import { logger } from '../../../functions/shared/powertools';
 
 jest.setTimeout(30000);
 const saved = process.env.PG_PREPARED_STATEMENTS;
@@ -85,6 +87,27 @@ describe('inlineStatement: a parameterised statement inside a multi-statement si
       });
     } finally {
       delete process.env.PG_PREPARED_STATEMENTS;
+    }
+  });
+});
+
+describe('the pool when PostgreSQL ends an idle connection (a restart, an RDS failover)', () => {
+  it('logs it and carries on: the next query gets a new connection (it used to crash the process)', async () => {
+    await closePool();
+    const pool = await getPool();
+    const first = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid; // back in the pool, idle
+    const warned = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      const admin = new Client({ connectionString: process.env.PG_URL });
+      await admin.connect();
+      expect((await admin.query('SELECT pg_terminate_backend($1) AS ok', [first])).rows[0]).toEqual({ ok: true });
+      await admin.end();
+      for (let i = 0; i < 50 && warned.mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(warned).toHaveBeenCalledWith('an idle PostgreSQL connection was closed; the pool replaces it', expect.objectContaining({ code: '57P01' }));
+      const next = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      expect(next).not.toBe(first);
+    } finally {
+      warned.mockRestore();
     }
   });
 });
