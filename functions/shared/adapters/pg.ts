@@ -120,16 +120,24 @@ async function config(): Promise<PoolConfig> {
 }
 
 export function getPool(): Promise<Pool> {
-  pool ??= config().then((c) => {
-    const p = new Pool({ ...c, ...clientOption() });
-    // An idle connection that PostgreSQL ends (a restart, an RDS failover, RDS Proxy closing it)
-    // makes the pool emit 'error'; without a listener that is an uncaught exception, and the whole
-    // process (`npm start`, a Lambda's runtime) died on it. The pool drops that connection and the
-    // next query opens a new one; a query in flight fails on its own (and is retried as transient).
-    p.on('error', (err: Error & { code?: string }) => logger.warn('an idle PostgreSQL connection was closed; the pool replaces it', { code: err.code, error: err.message }));
-    return p;
-  });
+  pool ??= config().then((c) => survivesLostConnections(new Pool({ ...c, ...clientOption() })));
   return pool;
+}
+
+/**
+ * A connection PostgreSQL ends (a restart, an RDS failover, RDS Proxy closing it) makes node-postgres
+ * emit 'error': on the pool for an idle connection, on the client itself for one that is checked
+ * out (between two queries of a transaction, say). Without a listener either is an uncaught
+ * exception, and the whole process (`npm start`, a Lambda's runtime) died on it. With these
+ * listeners it is logged: the pool drops that connection (a checked-out one when it is released:
+ * it is no longer queryable), the next query opens a new one, and a query in flight fails on its
+ * own (retried as transient).
+ */
+export function survivesLostConnections<P extends Pool>(p: P, log: (message: string, extra: Record<string, unknown>) => void = (m, e) => logger.warn(m, e)): P {
+  const report = (where: string) => (err: Error & { code?: string }) => log(`a PostgreSQL connection was closed (${where}); the pool replaces it`, { code: err.code, error: err.message });
+  p.on('error', report('idle'));
+  p.on('connect', (client) => void client.on('error', report('in use')));
+  return p;
 }
 
 /** Runs fn in one transaction; rolls back on any error. */

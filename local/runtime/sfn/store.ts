@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
-import { poolOptions } from '../../../functions/shared/adapters/pg';
+import { poolOptions, survivesLostConnections } from '../../../functions/shared/adapters/pg';
+import { log } from '../log';
 import type { ExecutionRecord, ExecutionStatus, ExecutionStore } from './types';
 
 /** Executions in memory: lost on restart. For unit tests and `executionStore: 'memory'`. */
@@ -47,8 +48,7 @@ export class MemoryExecutionStore implements ExecutionStore {
 export class PgExecutionStore implements ExecutionStore {
   private readonly pool: Pool;
   constructor(connectionString: string) {
-    this.pool = new Pool(poolOptions(connectionString, 5));
-    this.pool.on('error', () => undefined);
+    this.pool = survivesLostConnections(new Pool(poolOptions(connectionString, 5)), (message, extra) => log.warn(`execution store: ${message}`, extra));
   }
 
   async init(): Promise<void> {

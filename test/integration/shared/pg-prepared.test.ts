@@ -103,9 +103,31 @@ describe('the pool when PostgreSQL ends an idle connection (a restart, an RDS fa
       expect((await admin.query('SELECT pg_terminate_backend($1) AS ok', [first])).rows[0]).toEqual({ ok: true });
       await admin.end();
       for (let i = 0; i < 50 && warned.mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(warned).toHaveBeenCalledWith('an idle PostgreSQL connection was closed; the pool replaces it', expect.objectContaining({ code: '57P01' }));
+      expect(warned).toHaveBeenCalledWith('a PostgreSQL connection was closed (idle); the pool replaces it', expect.objectContaining({ code: '57P01' }));
       const next = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       expect(next).not.toBe(first);
+    } finally {
+      warned.mockRestore();
+    }
+  });
+
+  it('the same for a connection checked out between two queries: its holder gets an error, the pool a new connection', async () => {
+    await closePool();
+    const pool = await getPool();
+    const held = await pool.connect();
+    const pid = (await held.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const warned = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      const admin = new Client({ connectionString: process.env.PG_URL });
+      await admin.connect();
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await admin.end();
+      for (let i = 0; i < 50 && warned.mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(warned).toHaveBeenCalledWith('a PostgreSQL connection was closed (in use); the pool replaces it', expect.objectContaining({ code: '57P01' }));
+      await expect(held.query('SELECT 1')).rejects.toThrow(/not queryable|terminat/i);
+      held.release();
+      const next = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      expect(next).not.toBe(pid);
     } finally {
       warned.mockRestore();
     }
