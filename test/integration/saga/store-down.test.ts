@@ -62,7 +62,7 @@ it('answers 503 with Retry-After while PostgreSQL is unreachable; the retry with
   expect(down.statusCode).toBe(503);
   expect(down.headers).toMatchObject({ 'retry-after': '1' });
   // A refused connection does not say whose it was: no dependency named (the log has the address).
-  expect(JSON.parse(down.body)).toEqual({ error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'a dependency of this service is unavailable or busy; nothing was accepted, retry (with the same Idempotency-Key)' } });
+  expect(JSON.parse(down.body)).toEqual({ error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'a dependency of this service is unavailable or busy; retry, with the same Idempotency-Key where the route takes one' } });
 
   process.env.PG_URL = realUrl; // back
   await closePool();
