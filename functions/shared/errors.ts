@@ -83,9 +83,14 @@ export class TransientError extends DomainError {
 /** Infrastructure failures worth a retry: PostgreSQL serialization/deadlock/shutdown/too-many-connections, network errors. */
 const TRANSIENT_PG_CODES = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '53300', '53400', '08000', '08001', '08003', '08004', '08006']);
 const TRANSIENT_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
-export function isTransientInfraError(err: unknown): boolean {
+/** Which kind of transient infrastructure failure this is: the database's (a PostgreSQL code or node-postgres's connection messages), the network's (a socket error, whose peer it does not say), or none. */
+export function transientInfraKind(err: unknown): 'database' | 'network' | undefined {
   const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && (TRANSIENT_PG_CODES.has(code) || TRANSIENT_NET_CODES.has(code))) return true;
+  if (typeof code === 'string' && TRANSIENT_PG_CODES.has(code)) return 'database';
+  if (typeof code === 'string' && TRANSIENT_NET_CODES.has(code)) return 'network';
   const msg = String((err as Error)?.message ?? '');
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(msg);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(msg) ? 'database' : undefined;
+}
+export function isTransientInfraError(err: unknown): boolean {
+  return transientInfraKind(err) !== undefined;
 }

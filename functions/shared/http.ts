@@ -3,7 +3,7 @@ import { z } from 'zod';
 import {
   ConflictError,
   DependencyUnavailableError,
-  isTransientInfraError,
+  transientInfraKind,
   DomainError,
   ForbiddenError,
   NotFoundError,
@@ -115,14 +115,15 @@ export function toHttpResponse(err: unknown): APIGatewayProxyResult {
   if (err instanceof RateLimitedError) return json(429, body(err), { 'retry-after': String(err.retryAfterSeconds) });
   if (err instanceof NotImplementedError) return json(501, body(err));
   if (err instanceof DependencyUnavailableError) return json(503, body(err, { dependency: err.dependency }), { 'retry-after': '1' });
-  if (isTransientInfraError(err)) {
+  const infra = transientInfraKind(err);
+  if (infra) {
     // A store down or restarting, a failover, a lost connection, a deadlock: almost always nothing
     // was committed (a connection lost during COMMIT leaves it unknown), and a retry with the same
     // Idempotency-Key is safe either way.
     // Named only when the error says so (a PostgreSQL error); a refused or reset socket does not say
     // whose it was, and internal addresses are not for clients (they are logged).
-    const e = err as Error & { code?: string; severity?: string };
-    const database = Boolean(e.severity) || /^[0-9A-Z]{5}$/.test(e.code ?? '') || /Connection terminated|when trying to connect|connection error/i.test(e.message);
+    const e = err as Error & { code?: string };
+    const database = infra === 'database';
     logger.warn('dependency unavailable', { code: e.code, error: e.message });
     const what = database ? 'the database is' : 'a dependency of this service is';
     return json(503, { error: { code: 'DEPENDENCY_UNAVAILABLE', message: `${what} unavailable or busy; retry, with the same Idempotency-Key where the route takes one`, ...(database ? { dependency: 'database' } : {}) } }, { 'retry-after': '1' });

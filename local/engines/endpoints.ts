@@ -47,9 +47,9 @@ const BASE_PORTS = {
   dynamodb: 18000,
 } as const;
 export const MAX_PORT_OFFSET = EPHEMERAL_PORT_LOW - 1 - Math.max(...Object.values(BASE_PORTS));
-const OFFSET = portOffset();
 /** ENGINES_PORT_OFFSET, validated. */
-export const PORT_OFFSET = OFFSET;
+export const PORT_OFFSET = portOffset();
+const OFFSET = PORT_OFFSET;
 
 /**
  * Fixed local ports: not the engines' usual ones (so they do not clash with a developer's own

@@ -166,10 +166,11 @@ async function startOne(n: EngineName, eps: Endpoints, log: Log, opts: EngineOpt
     // Ours, but started on another port (e.g. the defaults before they moved below the ephemeral
     // range, see EPHEMERAL_PORT_LOW): it holds the data directory, so stop it and start anew. Its
     // command line holds its data directory or its old port (Redis and FerretDB show only the port).
-    const old = ownPid(n, e.marker) ?? ownPid(n, `:${launchedOn}`);
+    const marker = pid !== undefined ? e.marker : `:${launchedOn}`;
+    const old = pid ?? ownPid(n, marker);
     if (old !== undefined) {
       log(`${n}: pid ${old} was started on port ${launchedOn}; restarting it on ${ENGINE_PORT[n]}`);
-      await stopDaemon(n, ownPid(n, e.marker) ? e.marker : `:${launchedOn}`, e.stopSignal ? { signal: e.stopSignal } : {});
+      await stopDaemon(n, marker, e.stopSignal ? { signal: e.stopSignal } : {});
       pid = undefined;
     }
   }

@@ -46,6 +46,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { engineCpuMs, machineCpuMs, machineTicks } from './proc-cpu';
+import { pct, round } from './stats';
 
 const N = Number(process.env.BENCH_ORDERS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
@@ -89,11 +90,6 @@ function postJson(url: string, headers: Record<string, string>, body: string): P
   });
 }
 
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 /**
  * The pgbench-style reference: PG_CLIENTS connections INSERT one row per transaction for

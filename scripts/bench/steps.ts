@@ -27,17 +27,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { pct, round } from './stats';
 
 const ORDERS = Number(process.env.BENCH_STEPS_ORDERS ?? 200);
 const ROUNDS = Number(process.env.BENCH_STEPS_ROUNDS ?? 3);
 const ONE_WAY_MS = Number(process.env.BENCH_STEPS_ONE_WAY_MS ?? 1);
 const STEPS = ['ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'CapturePayment', 'ConfirmOrder'] as const;
 const say = (m: string) => process.stderr.write(`bench:steps: ${m}\n`);
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
-};
+/** Percentile of unsorted values (nearest rank). */
+const pctOf = (xs: number[], p: number) => pct([...xs].sort((a, b) => a - b), p);
 
 /** A TCP proxy that delays every chunk by `ms` in each direction (order kept: equal delays fire in order). */
 function delayProxy(target: { host: string; port: number }, ms: number): Promise<{ port: number; server: Server }> {
@@ -90,7 +88,7 @@ async function main(): Promise<void> {
         if (i >= 10) ms.push(performance.now() - t0);
       }
       await c.end();
-      return round(pct(ms, 50), 3);
+      return round(pctOf(ms, 50), 3);
     };
     const roundTripMs = { local: await rtt(eps.pgUrl), network: await rtt(viaProxy.toString()) };
     say(`a round trip (SELECT 1, p50): local ${roundTripMs.local} ms, network ${roundTripMs.network} ms`);
@@ -153,7 +151,7 @@ async function main(): Promise<void> {
           for (let w = 0; w < 10; w++) await oneOrder(n++);
           for (let i = 0; i < ORDERS; i++) samples[path][way].push(await oneOrder(n++));
           const last = samples[path][way].slice(-ORDERS);
-          say(`round ${r}, ${path}, ${way}: ${round(last.reduce((a, x) => a + x.ms.reduce((s, v) => s + v, 0), 0) / ORDERS)} ms per order (5 steps)`);
+          say(`round ${r}, ${path}, ${way}: ${round(last.reduce((a, x) => a + x.ms.reduce((s, v) => s + v, 0), 0) / ORDERS, 2)} ms per order (5 steps)`);
         }
       }
     }
@@ -163,10 +161,10 @@ async function main(): Promise<void> {
     const summary = (xs: Array<{ ms: number[]; trips: number }>) => {
       const totals = xs.map((x) => x.ms.reduce((a, b) => a + b, 0));
       return {
-        ms_per_order_p50: round(pct(totals, 50)),
-        ms_per_order_mean: round(totals.reduce((a, b) => a + b, 0) / totals.length),
+        ms_per_order_p50: round(pctOf(totals, 50), 2),
+        ms_per_order_mean: round(totals.reduce((a, b) => a + b, 0) / totals.length, 2),
         round_trips_per_order: round(xs.reduce((a, x) => a + x.trips, 0) / xs.length, 1),
-        step_p50_ms: Object.fromEntries(STEPS.map((s, i) => [s, round(pct(xs.map((x) => x.ms[i]!), 50))])),
+        step_p50_ms: Object.fromEntries(STEPS.map((s, i) => [s, round(pctOf(xs.map((x) => x.ms[i]!), 50), 2)])),
       };
     };
     const of = (path: keyof typeof paths) => {

@@ -126,10 +126,11 @@ export function beginConfirmationNormalStatement(id: string): StepBody {
  * enqueues with it is built from them).
  */
 export function confirmNormalStatement(o: { id: string; userId: string; amountCents: number; currency: string }): StepBody {
+  const b = confirmStatement(o.id);
   return {
-    text: `WITH u AS (UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1::uuid AND status = 'CONFIRMING' RETURNING user_id, amount_cents, currency)
+    text: `WITH u AS (${b.text})
      SELECT saga_expect(count(*) = 1 AND bool_and(user_id = $2::text AND amount_cents = $3::bigint AND trim(currency) = $4::text), 'order.confirm: the order is not CONFIRMING, or not the one given') AS ok FROM u`,
-    values: [o.id, o.userId, o.amountCents, o.currency],
+    values: [...b.values, o.userId, o.amountCents, o.currency],
   };
 }
 
