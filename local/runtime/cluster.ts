@@ -24,6 +24,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Component, PlatformOptions } from './index';
+import { startPauseTrace } from './pause-trace';
 
 export interface ClusterOptions {
   /** Worker processes (default: LOCAL_WORKERS, else the machine's parallelism, at most 4). */
@@ -228,6 +229,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterHandle>
 /** Runs in each worker (cluster-worker.ts): the platform for this worker's spec, driven over IPC. */
 export async function runWorker(): Promise<void> {
   const spec = JSON.parse(process.env.LOCAL_WORKER_SPEC ?? '{}') as WorkerSpec;
+  startPauseTrace();
   const { startPlatform } = await import('./index');
   let platform: Awaited<ReturnType<typeof startPlatform>>;
   try {

@@ -68,3 +68,24 @@ export function engineCpuMs(): { postgres: number; kafka: number; postgresSys: n
 export function machineCpuMs(a: { busy: number }, b: { busy: number }): number {
   return (b.busy - a.busy) * 10;
 }
+
+/** CPU time (ms, user + system) of each running `postgres` process by pid: to attribute PostgreSQL's CPU to its backends (BENCH_TRACE). */
+export function postgresCpuByPid(): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(Number(pid), ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}

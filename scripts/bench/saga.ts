@@ -41,11 +41,11 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
-import { engineCpuMs, machineCpuMs, machineTicks } from './proc-cpu';
+import { engineCpuMs, machineCpuMs, machineTicks, postgresCpuByPid } from './proc-cpu';
 import { pct, round } from './stats';
 
 const N = Number(process.env.BENCH_ORDERS ?? 1000);
@@ -59,6 +59,8 @@ const SKUS = Number(process.env.BENCH_SKUS ?? 10);
 const SETTLE_BUSY_CORES = Number(process.env.BENCH_SETTLE_BUSY_CORES ?? 0.3);
 const SETTLE_MAX_S = Number(process.env.BENCH_SETTLE_MAX_S ?? 60);
 const TRACE = process.env.BENCH_TRACE;
+/** Where the platform's workers write their pauses when the bench is traced (LOCAL_PAUSE_TRACE). */
+const pauseFile = (trace: string) => `${trace}.pauses.jsonl`;
 /** Steal share of a rate phase above which its latency is flagged as the host's (BENCH_STEAL_WARN). */
 const STEAL_WARN = Number(process.env.BENCH_STEAL_WARN ?? 0.05);
 const say = (m: string) => process.stderr.write(`bench:saga: ${m}\n`);
@@ -341,17 +343,24 @@ async function main(): Promise<void> {
   const traced: unknown[] = [];
   function startTrace() {
     const samples: Array<Record<string, unknown>> = [];
-    let prev = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage() };
+    let prev = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage(), pg: postgresCpuByPid() };
     let busy = false;
     const timer = setInterval(() => {
       if (busy) return;
       busy = true;
-      const now = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage() };
+      const now = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage(), pg: postgresCpuByPid() };
       const at = Date.now();
+      // PostgreSQL processes that used 20 ms or more of this 100 ms, named by pg_stat_activity
+      // (backend type, application, what it runs now): which backend a PostgreSQL spike belongs to.
+      const hot = [...now.pg].map(([pid, ms]) => ({ pid, ms: ms - (prev.pg.get(pid) ?? ms) })).filter((x) => x.ms >= 20);
       void db
-        .query<{ av: string | null }>(`SELECT string_agg(query, ' | ') AS av FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`)
-        .then((r) => r.rows[0]?.av ?? null, () => null)
-        .then((av) => {
+        .query<{ pid: number; who: string }>(
+          `SELECT pid, concat_ws(' ', backend_type, nullif(application_name, ''), state, left(regexp_replace(query, '\\s+', ' ', 'g'), 70)) AS who FROM pg_stat_activity WHERE pid = ANY($1::int[]) OR backend_type = 'autovacuum worker'`,
+          [hot.map((x) => x.pid)],
+        )
+        .then((r) => r.rows, () => [])
+        .then((rows) => {
+          const who = new Map(rows.map((x) => [x.pid, x.who]));
           if (prev.m && now.m && prev.e && now.e) {
             const ms = (now.m.total - prev.m.total) * 10;
             samples.push({
@@ -361,7 +370,8 @@ async function main(): Promise<void> {
               pgMs: round(now.e.postgres - prev.e.postgres, 0),
               kafkaMs: round(now.e.kafka - prev.e.kafka, 0),
               driverMs: round((now.d.user + now.d.system - prev.d.user - prev.d.system) / 1000, 0),
-              av,
+              av: rows.filter((x) => x.who.startsWith('autovacuum')).map((x) => x.who).join(' | ') || null,
+              pgHot: hot.length ? hot.map((x) => ({ ms: x.ms, who: who.get(x.pid) ?? `pid ${x.pid} (not a backend: checkpointer, walwriter, ...)` })) : undefined,
             });
           }
           prev = now;
@@ -516,7 +526,16 @@ async function main(): Promise<void> {
   const sustainable = Math.max(1, Math.min(RATE, Math.floor(orders_per_s / 2)));
   const S = await openLoop('half-capacity', Math.min(N, sustainable * 10), sustainable, BURST + N);
 
-  if (TRACE) writeFileSync(TRACE, JSON.stringify(traced));
+  if (TRACE) {
+    // The platform workers' GC pauses and event-loop stalls (local/runtime/pause-trace.ts), each phase's share.
+    const pauses = existsSync(pauseFile(TRACE)) ? readFileSync(pauseFile(TRACE), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: number }) : [];
+    for (const ph of traced as Array<{ samples: Array<{ t: number }>; pauses?: unknown[] }>) {
+      const from = (ph.samples[0]?.t ?? 0) - 200;
+      const to = (ph.samples.at(-1)?.t ?? 0) + 200;
+      ph.pauses = pauses.filter((p) => p.t >= from && p.t <= to);
+    }
+    writeFileSync(TRACE, JSON.stringify(traced));
+  }
   polling = false;
   await poller;
   await server.stop();
@@ -737,7 +756,8 @@ async function directBaseline(run: string, skus: string[]): Promise<DirectResult
 }
 
 async function startServer(groupSuffix: string): Promise<{ url: string; workers: number; cpu(): Promise<NodeJS.CpuUsage>; stop(): Promise<void>; kill(): void }> {
-  const child = fork(__filename, ['--serve'], { execArgv: [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], env: { ...process.env, BENCH_GROUP_SUFFIX: groupSuffix }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  if (TRACE) rmSync(pauseFile(TRACE), { force: true });
+  const child = fork(__filename, ['--serve'], { execArgv: [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], env: { ...process.env, BENCH_GROUP_SUFFIX: groupSuffix, ...(TRACE ? { LOCAL_PAUSE_TRACE: pauseFile(TRACE) } : {}) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (op: string) =>
     new Promise<any>((resolve, reject) => {
       const onMsg = (m: { op: string }) => {
