@@ -69,6 +69,27 @@ export function machineCpuMs(a: { busy: number }, b: { busy: number }): number {
   return (b.busy - a.busy) * 10;
 }
 
+/** CPU time (ms, user + system) used so far by the running processes named `comm` (e.g. 'node'), except `exceptPid`. */
+export function processCpuMs(comm: string, exceptPid = process.pid): number {
+  let total = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid) || Number(pid) === exceptPid) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        total += ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+      } catch {
+        // exited meanwhile
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return total;
+}
+
 /** CPU time (ms, user + system) of each running `postgres` process by pid: to attribute PostgreSQL's CPU to its backends (BENCH_TRACE). */
 export function postgresCpuByPid(): Map<number, number> {
   const out = new Map<number, number>();

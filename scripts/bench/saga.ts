@@ -45,7 +45,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
-import { engineCpuMs, machineCpuMs, machineTicks, postgresCpuByPid } from './proc-cpu';
+import { engineCpuMs, machineCpuMs, machineTicks, postgresCpuByPid, processCpuMs } from './proc-cpu';
 import { pct, round } from './stats';
 
 const N = Number(process.env.BENCH_ORDERS ?? 1000);
@@ -343,19 +343,23 @@ async function main(): Promise<void> {
   const traced: unknown[] = [];
   function startTrace() {
     const samples: Array<Record<string, unknown>> = [];
-    let prev = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage(), pg: postgresCpuByPid() };
+    let prev = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage(), pg: postgresCpuByPid(), node: processCpuMs('node') };
     let busy = false;
     const timer = setInterval(() => {
       if (busy) return;
       busy = true;
-      const now = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage(), pg: postgresCpuByPid() };
+      const now = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage(), pg: postgresCpuByPid(), node: processCpuMs('node') };
       const at = Date.now();
       // PostgreSQL processes that used 20 ms or more of this 100 ms, named by pg_stat_activity
       // (backend type, application, what it runs now): which backend a PostgreSQL spike belongs to.
       const hot = [...now.pg].map(([pid, ms]) => ({ pid, ms: ms - (prev.pg.get(pid) ?? ms) })).filter((x) => x.ms >= 20);
       void db
-        .query<{ pid: number; who: string }>(
-          `SELECT pid, concat_ws(' ', backend_type, nullif(application_name, ''), state, left(regexp_replace(query, '\\s+', ' ', 'g'), 70)) AS who FROM pg_stat_activity WHERE pid = ANY($1::int[]) OR backend_type = 'autovacuum worker'`,
+        .query<{ pid: number; who: string; conns: number; fresh: number }>(
+          `SELECT pid, concat_ws(' ', backend_type, nullif(application_name, ''), state, left(regexp_replace(query, '\\s+', ' ', 'g'), 70)) AS who,
+                  (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS conns,
+                  (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND backend_start > now() - interval '100 ms')::int AS fresh
+           FROM (SELECT 0 AS pid, '' AS backend_type, '' AS application_name, '' AS state, '' AS query
+                 UNION ALL SELECT pid, backend_type, application_name, state, query FROM pg_stat_activity WHERE pid = ANY($1::int[]) OR backend_type = 'autovacuum worker') a`,
           [hot.map((x) => x.pid)],
         )
         .then((r) => r.rows, () => [])
@@ -370,7 +374,12 @@ async function main(): Promise<void> {
               pgMs: round(now.e.postgres - prev.e.postgres, 0),
               kafkaMs: round(now.e.kafka - prev.e.kafka, 0),
               driverMs: round((now.d.user + now.d.system - prev.d.user - prev.d.system) / 1000, 0),
-              av: rows.filter((x) => x.who.startsWith('autovacuum')).map((x) => x.who).join(' | ') || null,
+              // every other node process: the platform's (the serving process and its workers)
+              platformMs: round(now.node - prev.node, 0),
+              // PostgreSQL client connections, and how many of them began in the last 100 ms
+              conns: rows[0]?.conns,
+              fresh: rows[0]?.fresh,
+              av: rows.filter((x) => x.pid !== 0).filter((x) => x.who.startsWith('autovacuum')).map((x) => x.who).join(' | ') || null,
               pgHot: hot.length ? hot.map((x) => ({ ms: x.ms, who: who.get(x.pid) ?? `pid ${x.pid} (not a backend: checkpointer, walwriter, ...)` })) : undefined,
             });
           }
