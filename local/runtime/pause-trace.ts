@@ -19,8 +19,8 @@ export function startPauseTrace(file = process.env.LOCAL_PAUSE_TRACE): (() => vo
   const write = (o: Record<string, unknown>) => appendFileSync(file, `${JSON.stringify({ pid: process.pid, ...o })}\n`);
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      const kind = ((e as PerformanceEntry & { detail?: { kind?: number } }).detail)?.kind;
-      write({ t: Math.round(performance.timeOrigin + e.startTime), gc: KINDS[kind ?? -1] ?? String(kind), ms: Math.round(e.duration * 10) / 10 });
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+      write({ t: Math.round(performance.timeOrigin + e.startTime), gc: KINDS[kind ?? -1] ?? String(kind), ms: Math.round(e.duration * 10) / 10, heapMB: Math.round(process.memoryUsage().heapUsed / 1048576) });
     }
   });
   obs.observe({ entryTypes: ['gc'] });

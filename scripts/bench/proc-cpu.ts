@@ -69,24 +69,29 @@ export function machineCpuMs(a: { busy: number }, b: { busy: number }): number {
   return (b.busy - a.busy) * 10;
 }
 
-/** CPU time (ms, user + system) used so far by the running processes named `comm` (e.g. 'node'), except `exceptPid`. */
-export function processCpuMs(comm: string, exceptPid = process.pid): number {
-  let total = 0;
+/** CPU time (ms, user + system) used so far by a process and its running descendants (e.g. the platform's serving process and its cluster workers). */
+export function treeCpuMs(rootPid: number): number {
+  const procs = new Map<number, { ppid: number; ms: number }>();
   try {
     for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid) || Number(pid) === exceptPid) continue;
+      if (!/^\d+$/.test(pid)) continue;
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
         const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        total += ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+        procs.set(Number(pid), { ppid: Number(f[1]), ms: ((Number(f[11]) + Number(f[12])) * 1000) / 100 });
       } catch {
         // exited meanwhile
       }
     }
   } catch {
-    // not Linux
+    return 0; // not Linux
   }
+  const inTree = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = procs.get(p)?.ppid ?? 0, hops++) if (p === rootPid) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, x] of procs) if (inTree(pid)) total += x.ms;
   return total;
 }
 

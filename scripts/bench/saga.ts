@@ -45,7 +45,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
-import { engineCpuMs, machineCpuMs, machineTicks, postgresCpuByPid, processCpuMs } from './proc-cpu';
+import { engineCpuMs, machineCpuMs, machineTicks, postgresCpuByPid, treeCpuMs } from './proc-cpu';
 import { pct, round } from './stats';
 
 const N = Number(process.env.BENCH_ORDERS ?? 1000);
@@ -343,12 +343,12 @@ async function main(): Promise<void> {
   const traced: unknown[] = [];
   function startTrace() {
     const samples: Array<Record<string, unknown>> = [];
-    let prev = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage(), pg: postgresCpuByPid(), node: processCpuMs('node') };
+    let prev = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage(), pg: postgresCpuByPid(), node: treeCpuMs(server.pid) };
     let busy = false;
     const timer = setInterval(() => {
       if (busy) return;
       busy = true;
-      const now = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage(), pg: postgresCpuByPid(), node: processCpuMs('node') };
+      const now = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage(), pg: postgresCpuByPid(), node: treeCpuMs(server.pid) };
       const at = Date.now();
       // PostgreSQL processes that used 20 ms or more of this 100 ms, named by pg_stat_activity
       // (backend type, application, what it runs now): which backend a PostgreSQL spike belongs to.
@@ -374,7 +374,7 @@ async function main(): Promise<void> {
               pgMs: round(now.e.postgres - prev.e.postgres, 0),
               kafkaMs: round(now.e.kafka - prev.e.kafka, 0),
               driverMs: round((now.d.user + now.d.system - prev.d.user - prev.d.system) / 1000, 0),
-              // every other node process: the platform's (the serving process and its workers)
+              // the platform's: the serving process and its workers
               platformMs: round(now.node - prev.node, 0),
               // PostgreSQL client connections, and how many of them began in the last 100 ms
               conns: rows[0]?.conns,
@@ -764,7 +764,7 @@ async function directBaseline(run: string, skus: string[]): Promise<DirectResult
   });
 }
 
-async function startServer(groupSuffix: string): Promise<{ url: string; workers: number; cpu(): Promise<NodeJS.CpuUsage>; stop(): Promise<void>; kill(): void }> {
+async function startServer(groupSuffix: string): Promise<{ url: string; pid: number; workers: number; cpu(): Promise<NodeJS.CpuUsage>; stop(): Promise<void>; kill(): void }> {
   if (TRACE) rmSync(pauseFile(TRACE), { force: true });
   const child = fork(__filename, ['--serve'], { execArgv: [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], env: { ...process.env, BENCH_GROUP_SUFFIX: groupSuffix, ...(TRACE ? { LOCAL_PAUSE_TRACE: pauseFile(TRACE) } : {}) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (op: string) =>
@@ -780,6 +780,7 @@ async function startServer(groupSuffix: string): Promise<{ url: string; workers:
   const ready = await next('ready');
   return {
     url: ready.url as string,
+    pid: child.pid!,
     workers: ready.workers as number,
     async cpu() {
       const r = next('cpu');

@@ -133,3 +133,48 @@ describe('the pool when PostgreSQL ends an idle connection (a restart, an RDS fa
     }
   });
 });
+
+describe('idle connections (PG_IDLE_TIMEOUT_MS)', () => {
+  const savedIdle = process.env.PG_IDLE_TIMEOUT_MS;
+  afterEach(async () => {
+    await closePool();
+    if (savedIdle === undefined) delete process.env.PG_IDLE_TIMEOUT_MS;
+    else process.env.PG_IDLE_TIMEOUT_MS = savedIdle;
+  });
+  const backendsOfPool = async (pids: number[]) => {
+    const admin = new Client({ connectionString: process.env.PG_URL });
+    await admin.connect();
+    try {
+      return Number((await admin.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids])).rows[0]!.n);
+    } finally {
+      await admin.end();
+    }
+  };
+  const openFour = async () => {
+    const pool = await getPool();
+    const held = await Promise.all([1, 2, 3, 4].map(() => pool.connect()));
+    const pids = await Promise.all(held.map(async (c) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
+    held.forEach((c) => c.release());
+    return { pool, pids };
+  };
+
+  it('are kept by default past a pause in traffic: the next load step reuses them instead of opening new ones', async () => {
+    delete process.env.PG_IDLE_TIMEOUT_MS;
+    await closePool();
+    const { pool, pids } = await openFour();
+    expect(pool.options.idleTimeoutMillis).toBe(300_000);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(pool.totalCount).toBe(4);
+    expect(await backendsOfPool(pids)).toBe(4);
+  });
+
+  it('are closed after the configured time when one is set', async () => {
+    process.env.PG_IDLE_TIMEOUT_MS = '200';
+    await closePool();
+    const { pool, pids } = await openFour();
+    for (let i = 0; i < 50 && pool.totalCount > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(pool.totalCount).toBe(0);
+    for (let i = 0; i < 50 && (await backendsOfPool(pids)) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await backendsOfPool(pids)).toBe(0);
+  });
+});

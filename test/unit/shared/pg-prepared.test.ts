@@ -1,4 +1,4 @@
-import { PreparingClient, poolOptions, preparedStatementsEnabled, statementName } from '../../../functions/shared/adapters/pg';
+import { PreparingClient, idleTimeoutMs, poolOptions, preparedStatementsEnabled, statementName } from '../../../functions/shared/adapters/pg';
 
 describe('prepared statements switch', () => {
   it('is on for a direct connection (PG_URL) and off behind RDS Proxy (DB_HOST), unless set', () => {
@@ -25,6 +25,30 @@ describe('prepared statements switch', () => {
     } finally {
       if (saved === undefined) delete process.env.PG_PREPARED_STATEMENTS;
       else process.env.PG_PREPARED_STATEMENTS = saved;
+    }
+  });
+});
+
+describe('idle connection timeout (PG_IDLE_TIMEOUT_MS)', () => {
+  it('is 5 minutes unless set (node-postgres alone closes idle connections after 10 s)', () => {
+    expect(idleTimeoutMs({})).toBe(300_000);
+    expect(idleTimeoutMs({ PG_IDLE_TIMEOUT_MS: ' ' })).toBe(300_000);
+    expect(idleTimeoutMs({ PG_IDLE_TIMEOUT_MS: '15000' })).toBe(15_000);
+    expect(idleTimeoutMs({ PG_IDLE_TIMEOUT_MS: '0' })).toBe(0);
+  });
+
+  it('a value that is not a whole number of milliseconds is refused, naming the variable', () => {
+    for (const bad of ['-1', '1.5', 'ten', '10s']) expect(() => idleTimeoutMs({ PG_IDLE_TIMEOUT_MS: bad })).toThrow(/PG_IDLE_TIMEOUT_MS.*whole number.*'/);
+  });
+
+  it('poolOptions carries it', () => {
+    const saved = process.env.PG_IDLE_TIMEOUT_MS;
+    try {
+      process.env.PG_IDLE_TIMEOUT_MS = '1234';
+      expect(poolOptions('postgres://x', 3)).toMatchObject({ idleTimeoutMillis: 1234 });
+    } finally {
+      if (saved === undefined) delete process.env.PG_IDLE_TIMEOUT_MS;
+      else process.env.PG_IDLE_TIMEOUT_MS = saved;
     }
   });
 });
