@@ -102,6 +102,10 @@ export class DataStack extends Stack {
       requireTLS: true,
       iamAuth: false,
       debugLogging: false,
+      // Stated, not left to the default: the functions' pools close an idle connection after
+      // PG_IDLE_TIMEOUT_MS (5 minutes), well before the proxy would, so a warm function does not
+      // find its kept connection already closed by the proxy.
+      idleClientTimeout: Duration.minutes(30),
     });
     this.postgres = { proxy, secret: db.secret!, databaseName: config.postgres.databaseName };
     acknowledge(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import { idleTimeoutMs } from '../../functions/shared/adapters/pg';
 import { allHandlers, allRoutes, manifest, type StoreRef } from '../../lib/manifest';
 import { aslPlaceholders } from '../../lib/constructs/saga-state-machine';
 import { cfnLint, CFN_LINT_VERSION, templatesUnder } from '../../scripts/cfn-lint';
@@ -283,6 +284,12 @@ describe.each(STAGES)('%s stage', (stage) => {
     expect(slr).toBeDefined();
     expect(JSON.stringify((slr![1] as any).Properties.Create)).toMatch(/createServiceLinkedRole.*opensearchservice\.amazonaws\.com.*InvalidInput/);
     d.hasResource('AWS::OpenSearchService::Domain', { DependsOn: Match.arrayWith([slr![0]]) });
+  });
+
+  test("the RDS Proxy keeps an idle client longer than the functions' pools keep an idle connection (they close it first)", () => {
+    const [proxy] = Object.values(s().templates.Data.findResources('AWS::RDS::DBProxy')) as Array<{ Properties: { IdleClientTimeout?: number } }>;
+    expect(proxy!.Properties.IdleClientTimeout).toBe(1800);
+    expect(proxy!.Properties.IdleClientTimeout!).toBeGreaterThan(idleTimeoutMs({}) / 1000);
   });
 
   test('stores are encrypted at rest and in transit', () => {
