@@ -1,0 +1,40 @@
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startPauseTrace } from '../../../local/runtime/pause-trace';
+
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number | string>) : []);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('LOCAL_PAUSE_TRACE: the platform workers\' GC pauses and event-loop stalls', () => {
+  it('is off, and writes nothing, without a file', () => {
+    expect(startPauseTrace(undefined)).toBeUndefined();
+  });
+
+  it('records a blocked event loop as a stall and garbage collections with their kind, in wall-clock time', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'pause-')), 'p.jsonl');
+    const stop = startPauseTrace(file)!;
+    try {
+      await sleep(30);
+      const before = Date.now();
+      const until = performance.now() + 80;
+      while (performance.now() < until); // the event loop blocked for 80 ms
+      let junk: unknown[] = [];
+      for (let i = 0; i < 300_000; i++) junk.push({ i, s: `x${i}` }); // enough garbage for a scavenge
+      junk = [];
+      const seen = () => lines(file).some((l) => l.lagMs !== undefined) && lines(file).some((l) => l.gc !== undefined);
+      for (let i = 0; i < 50 && !seen(); i++) await sleep(20);
+      const got = lines(file);
+      const stall = got.find((l) => l.lagMs !== undefined);
+      expect(stall).toBeDefined();
+      expect(Number(stall!.lagMs)).toBeGreaterThanOrEqual(50);
+      expect(Math.abs(Number(stall!.t) - before)).toBeLessThan(1000);
+      expect(stall!.pid).toBe(process.pid);
+      const gc = got.find((l) => l.gc !== undefined);
+      expect(gc).toMatchObject({ gc: expect.stringMatching(/^(minor|major|incremental|weakcb)$/), ms: expect.any(Number), heapMB: expect.any(Number) });
+      expect(junk).toHaveLength(0);
+    } finally {
+      stop();
+    }
+  });
+});
