@@ -18,6 +18,7 @@ import './polyfills';
 import { engineEnv, endpoints } from './engines/endpoints';
 import { ALL_COMPONENTS, LOCAL_EVENT_BUS, startPlatform, type Component } from './runtime';
 import { startCluster, workerCount } from './runtime/cluster';
+import { startPauseTrace } from './runtime/pause-trace';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain-JS launcher, no typings
 const { LAMBDA_NODE_MAJOR } = require('../scripts/lambda-node.js') as { LAMBDA_NODE_MAJOR: number };
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     platform = c;
     workerLine = `${c.workers.map((w) => `#${w.index} pid ${w.pid}`).join(', ')}  (LOCAL_WORKERS=${workers}; schedules run in #1)`;
   } else {
+    startPauseTrace(); // LOCAL_PAUSE_TRACE (the workers start their own)
     const p = await startPlatform(common);
     platform = { ...p, consumers: p.consumers?.groups ?? [], schedules: p.schedules?.handlers ?? [], stop: () => p.stop() };
   }
