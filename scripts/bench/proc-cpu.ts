@@ -115,3 +115,23 @@ export function postgresCpuByPid(): Map<number, number> {
   }
   return out;
 }
+
+/** The heap, GC and JIT flags (-X..., -XX:...) of the running Kafka broker, from its command line; undefined when none runs (or off Linux). */
+export function kafkaJvmFlags(): string[] | undefined {
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let cmd: string;
+      try {
+        cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      const args = cmd.split('\0');
+      if (args.includes('kafka.Kafka')) return args.filter((a) => /^-X(X:|m[sx]|ss)/.test(a));
+    }
+  } catch {
+    // not Linux
+  }
+  return undefined;
+}

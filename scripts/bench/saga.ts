@@ -45,7 +45,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
-import { engineCpuMs, machineCpuMs, machineTicks, postgresCpuByPid, treeCpuMs } from './proc-cpu';
+import { engineCpuMs, kafkaJvmFlags, machineCpuMs, machineTicks, postgresCpuByPid, treeCpuMs } from './proc-cpu';
 import { pct, round } from './stats';
 
 const N = Number(process.env.BENCH_ORDERS ?? 1000);
@@ -550,8 +550,12 @@ async function main(): Promise<void> {
   await server.stop();
   agent.destroy();
   await db.end();
+  const kafkaFlags = kafkaJvmFlags(); // read while the broker still runs
   await releaseEngines();
 
+  // app modules load after the env above is set (as the other imports in this file)
+  const { idleTimeoutMs } = await import('../../functions/shared/adapters/pg');
+  const { oneRoundTripEnabled } = await import('../../functions/shared/idempotency');
   const result = {
     orders: A.placed.length + placedB.length + S.placed.length,
     confirmed: A.res.confirmed + resB.confirmed + S.res.confirmed,
@@ -609,6 +613,12 @@ async function main(): Promise<void> {
     direct_machine_cpu_ms_per_order: directResult?.machineCpuMsPerOrder == null ? null : round(directResult.machineCpuMsPerOrder, 2),
     direct_order_cost_in_inserts: directResult?.machineCpuMsPerOrder != null && ref.machineCpuMsPerInsert ? round(directResult.machineCpuMsPerOrder / ref.machineCpuMsPerInsert, 1) : null,
     direct_order_postgres_cost_in_inserts: directResult?.postgresCpuMsPerOrder != null && ref.postgresCpuMsPerInsert ? round(directResult.postgresCpuMsPerOrder / ref.postgresCpuMsPerInsert, 1) : null,
+    // what an A/B run varies, so a result says what it measured
+    settings: {
+      pg_idle_timeout_ms: idleTimeoutMs(),
+      saga_step_one_round_trip: oneRoundTripEnabled(),
+      kafka_jvm_flags: kafkaFlags?.join(' ') ?? null,
+    },
     at: new Date().toISOString(),
   };
   const dir = join(__dirname, '../../bench-results');
