@@ -19,49 +19,73 @@ export function machineTicks(): { busy: number; steal: number; total: number } |
   }
 }
 
+/** One process as /proc/<pid>/stat has it; CPU times in ms (USER_HZ 100 on every Linux build that matters here). */
+export interface Proc {
+  pid: number;
+  ppid: number;
+  comm: string;
+  /** user + system of the process itself */
+  ms: number;
+  sysMs: number;
+  /** user + system of its reaped children (PostgreSQL's postmaster accounts its ended backends here) */
+  childMs: number;
+  childSysMs: number;
+}
+
+/** Every running process, read once: the readers below take such a snapshot (a trace sample reads /proc once); [] off Linux. */
+export function processes(): Proc[] {
+  const out: Proc[] = [];
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // after ")": state ppid ... utime(11) stime(12) cutime(13) cstime(14), 0-based
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = (i: number) => Number(f[i]) * 10;
+    out.push({ pid: Number(pid), ppid: Number(f[1]), comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: ms(11) + ms(12), sysMs: ms(12), childMs: ms(13) + ms(14), childSysMs: ms(14) });
+  }
+  return out;
+}
+
+function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return []; // exited meanwhile
+  }
+}
+
+/** The Kafka broker's JVM among the processes (by its main class). */
+function kafkaProcesses(procs: readonly Proc[]): Proc[] {
+  return procs.filter((p) => p.comm === 'java' && commandLine(p.pid).includes('kafka.Kafka'));
+}
+
 /**
  * CPU time (ms) used so far by the engines' processes, from /proc (Linux): every `postgres`
  * process (postmaster and backends, plus the reaped children it accounts for) and the Kafka JVM.
  * Read before and after a phase, it says what each engine spent per order. Undefined off Linux.
  */
-export function engineCpuMs(): { postgres: number; kafka: number; postgresSys: number; kafkaSys: number } | undefined {
-  try {
-    const hz = 100; // USER_HZ, 100 on every Linux build that matters here
-    const out = { postgres: 0, kafka: 0, postgresSys: 0, kafkaSys: 0 };
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue; // exited meanwhile
-      }
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // after ")": state ppid ... utime(12) stime(13) cutime(14) cstime(15), 0-based
-      const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-      const sys = Number(f[12]) + Number(f[14]);
-      if (comm === 'postgres') {
-        out.postgres += (ticks * 1000) / hz;
-        out.postgresSys += (sys * 1000) / hz;
-      }
-      else if (comm === 'java') {
-        let cmd = '';
-        try {
-          cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        } catch {
-          continue;
-        }
-        if (cmd.includes('kafka.Kafka')) {
-          out.kafka += (ticks * 1000) / hz;
-          out.kafkaSys += (sys * 1000) / hz;
-        }
-      }
-    }
-    return out;
-  } catch {
-    return undefined;
-  }
+export function engineCpuMs(procs: readonly Proc[] = processes()): { postgres: number; kafka: number; postgresSys: number; kafkaSys: number } | undefined {
+  if (procs.length === 0) return undefined;
+  const sum = (xs: readonly Proc[], f: (p: Proc) => number) => xs.reduce((n, p) => n + f(p), 0);
+  const pg = procs.filter((p) => p.comm === 'postgres');
+  const kafka = kafkaProcesses(procs);
+  return {
+    postgres: sum(pg, (p) => p.ms + p.childMs),
+    postgresSys: sum(pg, (p) => p.sysMs + p.childSysMs),
+    kafka: sum(kafka, (p) => p.ms + p.childMs),
+    kafkaSys: sum(kafka, (p) => p.sysMs + p.childSysMs),
+  };
 }
 
 /** CPU time (ms) the whole machine spent between two readings of machineTicks (all cores, USER_HZ 100). */
@@ -70,68 +94,22 @@ export function machineCpuMs(a: { busy: number }, b: { busy: number }): number {
 }
 
 /** CPU time (ms, user + system) used so far by a process and its running descendants (e.g. the platform's serving process and its cluster workers). */
-export function treeCpuMs(rootPid: number): number {
-  const procs = new Map<number, { ppid: number; ms: number }>();
-  try {
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        procs.set(Number(pid), { ppid: Number(f[1]), ms: ((Number(f[11]) + Number(f[12])) * 1000) / 100 });
-      } catch {
-        // exited meanwhile
-      }
-    }
-  } catch {
-    return 0; // not Linux
-  }
+export function treeCpuMs(rootPid: number, procs: readonly Proc[] = processes()): number {
+  const parent = new Map(procs.map((p) => [p.pid, p.ppid]));
   const inTree = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 64; p = procs.get(p)?.ppid ?? 0, hops++) if (p === rootPid) return true;
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++) if (p === rootPid) return true;
     return false;
   };
-  let total = 0;
-  for (const [pid, x] of procs) if (inTree(pid)) total += x.ms;
-  return total;
+  return procs.filter((p) => inTree(p.pid)).reduce((n, p) => n + p.ms, 0);
 }
 
 /** CPU time (ms, user + system) of each running `postgres` process by pid: to attribute PostgreSQL's CPU to its backends (BENCH_TRACE). */
-export function postgresCpuByPid(): Map<number, number> {
-  const out = new Map<number, number>();
-  try {
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        out.set(Number(pid), ((Number(f[11]) + Number(f[12])) * 1000) / 100);
-      } catch {
-        // exited meanwhile
-      }
-    }
-  } catch {
-    // not Linux
-  }
-  return out;
+export function postgresCpuByPid(procs: readonly Proc[] = processes()): Map<number, number> {
+  return new Map(procs.filter((p) => p.comm === 'postgres').map((p) => [p.pid, p.ms]));
 }
 
 /** The heap, GC and JIT flags (-X..., -XX:...) of the running Kafka broker, from its command line; undefined when none runs (or off Linux). */
-export function kafkaJvmFlags(): string[] | undefined {
-  try {
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      let cmd: string;
-      try {
-        cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch {
-        continue;
-      }
-      const args = cmd.split('\0');
-      if (args.includes('kafka.Kafka')) return args.filter((a) => /^-X(X:|m[sx]|ss)/.test(a));
-    }
-  } catch {
-    // not Linux
-  }
-  return undefined;
+export function kafkaJvmFlags(procs: readonly Proc[] = processes()): string[] | undefined {
+  const [broker] = kafkaProcesses(procs);
+  return broker ? commandLine(broker.pid).filter((a) => /^-X(X:|m[sx]|ss)/.test(a)) : undefined;
 }

@@ -45,7 +45,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
-import { engineCpuMs, kafkaJvmFlags, machineCpuMs, machineTicks, postgresCpuByPid, treeCpuMs } from './proc-cpu';
+import { engineCpuMs, kafkaJvmFlags, machineCpuMs, machineTicks, postgresCpuByPid, processes, treeCpuMs } from './proc-cpu';
 import { pct, round } from './stats';
 
 const N = Number(process.env.BENCH_ORDERS ?? 1000);
@@ -343,28 +343,33 @@ async function main(): Promise<void> {
   const traced: unknown[] = [];
   function startTrace() {
     const samples: Array<Record<string, unknown>> = [];
-    let prev = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage(), pg: postgresCpuByPid(), node: treeCpuMs(server.pid) };
+    // one read of /proc per sample serves every reader
+    const reading = () => {
+      const procs = processes();
+      return { m: machineTicks(), e: engineCpuMs(procs), d: process.cpuUsage(), pg: postgresCpuByPid(procs), node: treeCpuMs(server.pid, procs) };
+    };
+    let prev = reading();
     let busy = false;
     const timer = setInterval(() => {
       if (busy) return;
       busy = true;
-      const now = { m: machineTicks(), e: engineCpuMs(), d: process.cpuUsage(), pg: postgresCpuByPid(), node: treeCpuMs(server.pid) };
+      const now = reading();
       const at = Date.now();
       // PostgreSQL processes that used 20 ms or more of this 100 ms, named by pg_stat_activity
       // (backend type, application, what it runs now): which backend a PostgreSQL spike belongs to.
       const hot = [...now.pg].map(([pid, ms]) => ({ pid, ms: ms - (prev.pg.get(pid) ?? ms) })).filter((x) => x.ms >= 20);
       void db
-        .query<{ pid: number; who: string; conns: number; fresh: number }>(
-          `SELECT pid, concat_ws(' ', backend_type, nullif(application_name, ''), state, left(regexp_replace(query, '\\s+', ' ', 'g'), 70)) AS who,
-                  (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS conns,
-                  (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND backend_start > now() - interval '100 ms')::int AS fresh
-           FROM (SELECT 0 AS pid, '' AS backend_type, '' AS application_name, '' AS state, '' AS query
-                 UNION ALL SELECT pid, backend_type, application_name, state, query FROM pg_stat_activity WHERE pid = ANY($1::int[]) OR backend_type = 'autovacuum worker') a`,
+        .query<{ conns: number; fresh: number; backends: Array<{ pid: number; who: string }> | null }>(
+          `SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS conns,
+                  (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND backend_start > now() - interval '100 ms')::int AS fresh,
+                  (SELECT json_agg(json_build_object('pid', pid, 'who', concat_ws(' ', backend_type, nullif(application_name, ''), state, left(regexp_replace(query, '\\s+', ' ', 'g'), 70))))
+                   FROM pg_stat_activity WHERE pid = ANY($1::int[]) OR backend_type = 'autovacuum worker') AS backends`,
           [hot.map((x) => x.pid)],
         )
-        .then((r) => r.rows, () => [])
-        .then((rows) => {
-          const who = new Map(rows.map((x) => [x.pid, x.who]));
+        .then((r) => r.rows[0], () => undefined)
+        .then((row) => {
+          const backends = row?.backends ?? [];
+          const who = new Map(backends.map((x) => [x.pid, x.who]));
           if (prev.m && now.m && prev.e && now.e) {
             const ms = (now.m.total - prev.m.total) * 10;
             samples.push({
@@ -377,9 +382,9 @@ async function main(): Promise<void> {
               // the platform's: the serving process and its workers
               platformMs: round(now.node - prev.node, 0),
               // PostgreSQL client connections, and how many of them began in the last 100 ms
-              conns: rows[0]?.conns,
-              fresh: rows[0]?.fresh,
-              av: rows.filter((x) => x.pid !== 0).filter((x) => x.who.startsWith('autovacuum')).map((x) => x.who).join(' | ') || null,
+              conns: row?.conns,
+              fresh: row?.fresh,
+              av: backends.filter((x) => x.who.startsWith('autovacuum')).map((x) => x.who).join(' | ') || null,
               pgHot: hot.length ? hot.map((x) => ({ ms: x.ms, who: who.get(x.pid) ?? `pid ${x.pid} (not a backend: checkpointer, walwriter, ...)` })) : undefined,
             });
           }

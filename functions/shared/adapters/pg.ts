@@ -48,9 +48,9 @@ export function preparedStatementsEnabled(env: NodeJS.ProcessEnv = process.env):
   return Boolean(env.PG_URL); // direct connection yes; RDS Proxy no
 }
 
-/** The pg Client class a pool uses: the preparing one when prepared statements are enabled. */
-function clientOption(): Pick<PoolConfig, 'Client'> {
-  return preparedStatementsEnabled() ? { Client: PreparingClient } : {};
+/** What every pool of ours gets: the idle timeout, and the preparing Client class when prepared statements are enabled. */
+function sharedPoolOptions(): Pick<PoolConfig, 'Client' | 'idleTimeoutMillis'> {
+  return { idleTimeoutMillis: idleTimeoutMs(), ...(preparedStatementsEnabled() ? { Client: PreparingClient } : {}) };
 }
 
 /**
@@ -73,7 +73,7 @@ export function idleTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 
 /** Pool options for a connection string, with prepared statements when enabled. */
 export function poolOptions(connectionString: string, max: number): PoolConfig {
-  return { connectionString, max, idleTimeoutMillis: idleTimeoutMs(), ...clientOption() };
+  return { connectionString, max, ...sharedPoolOptions() };
 }
 
 /**
@@ -121,7 +121,7 @@ let pool: Promise<Pool> | undefined;
 
 async function config(): Promise<PoolConfig> {
   const max = Number(process.env.PG_POOL_MAX ?? (process.env.AWS_LAMBDA_FUNCTION_NAME ? 2 : 20));
-  if (process.env.PG_URL) return { connectionString: process.env.PG_URL, max, idleTimeoutMillis: idleTimeoutMs() };
+  if (process.env.PG_URL) return { connectionString: process.env.PG_URL, max };
   const host = process.env.DB_HOST;
   const arn = process.env.DB_SECRET_ARN;
   if (!host || !arn) throw new Error('invalid environment: set PG_URL, or DB_HOST and DB_SECRET_ARN');
@@ -134,12 +134,11 @@ async function config(): Promise<PoolConfig> {
     password: secret.password,
     ssl: { rejectUnauthorized: true },
     max,
-    idleTimeoutMillis: idleTimeoutMs(),
   };
 }
 
 export function getPool(): Promise<Pool> {
-  pool ??= config().then((c) => survivesLostConnections(new Pool({ ...c, ...clientOption() })));
+  pool ??= config().then((c) => survivesLostConnections(new Pool({ ...c, ...sharedPoolOptions() })));
   return pool;
 }
 
