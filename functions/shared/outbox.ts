@@ -8,9 +8,10 @@ import { logger, traced } from './powertools';
 /**
  * Transactional outbox. A use case writes its domain event with `enqueue` in the SAME transaction
  * as its state change; right after the commit it calls `publishNow` (Kafka, then EventBridge when a
- * bus is configured, then marks the rows published). Rows that could not be published (crash,
- * broker down) are swept by `relayPending` (the OrderOutboxRelay schedule). Publishing twice is
- * harmless: consumers dedupe on the envelope id / the execution name.
+ * bus is configured, then deletes the rows: the table holds only what is still to be sent, Kafka
+ * keeps what was). Rows that could not be published (crash, broker down) are swept by
+ * `relayPending` (the OrderOutboxRelay schedule). Publishing twice is harmless: consumers dedupe on
+ * the envelope id / the execution name.
  */
 export interface OutboxMessage {
   readonly topic: string;
@@ -129,13 +130,17 @@ export async function send(rows: readonly OutboxMessage[], opts: { readonly even
   await timeout(busSender.submit(rows.map((r) => ({ bus, event: r.event }))), PUBLISH_TIMEOUT_MS, 'EventBridge PutEvents');
 }
 
-/** Marks rows published; concurrent callers' ids go in one UPDATE (grouped like the sends). */
-const publishedMarker = new GroupSender<string>(async (ids) => {
-  await (await getPool()).query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids]);
+/**
+ * Forgets rows that were sent: a DELETE, not an UPDATE of a published flag (no second heap tuple and
+ * index entries per event, no table growing for ever: migration 1764900000000). Concurrent callers'
+ * ids go in one statement (grouped like the sends).
+ */
+const sentDeleter = new GroupSender<string>(async (ids) => {
+  await (await getPool()).query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]);
 }, 5000);
-async function markPublished(ids: readonly string[]): Promise<void> {
+async function deleteSent(ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await publishedMarker.submit([...ids]);
+  await sentDeleter.submit([...ids]);
 }
 
 async function markFailed(ids: readonly string[], error: unknown): Promise<void> {
@@ -159,7 +164,7 @@ export async function publishNow(rows: readonly OutboxRow[], opts: { readonly ev
     await markFailed(ids, err);
     return false;
   }
-  await markPublished(ids).catch((err: Error) => logger.warn('could not mark outbox rows published (they will be sent again)', { ids, error: err.message }));
+  await deleteSent(ids).catch((err: Error) => logger.warn('could not delete sent outbox rows (they will be sent again)', { ids, error: err.message }));
   return true;
 }
 
@@ -168,22 +173,22 @@ function rowOf(r: { id: string; topic: string; message_key: string; payload: Env
 }
 
 /**
- * Publishes every unpublished row with this message key (an order's pending events). Throws when
+ * Publishes every row still in the outbox with this message key (an order's pending events). Throws when
  * the publish fails, so a saga Publish step can retry it. No transaction is held while sending: a
  * row the relay sends at the same moment goes out twice, which consumers tolerate.
  */
 export async function publishPendingForKey(key: string, opts: { readonly eventBusName?: string } = {}): Promise<number> {
   const pool = await getPool();
-  const r = await pool.query('SELECT id, topic, message_key, payload FROM outbox WHERE message_key = $1 AND published_at IS NULL ORDER BY id', [key]);
+  const r = await pool.query('SELECT id, topic, message_key, payload FROM outbox WHERE message_key = $1 ORDER BY id', [key]);
   const rows = r.rows.map(rowOf);
   if (rows.length === 0) return 0;
   await send(rows, opts);
-  await markPublished(rows.map((x) => x.id));
+  await deleteSent(rows.map((x) => x.id));
   return rows.length;
 }
 
 /**
- * The relay: publishes unpublished rows older than `minAgeMs` (younger ones are being published by
+ * The relay: publishes the rows older than `minAgeMs` (younger ones are being published by
  * the writer right now), oldest first, in batches. Rows are locked with SKIP LOCKED so several
  * relays never send the same batch at once. Returns how many went out; a failing batch is counted
  * on the rows and retried on the next sweep.
@@ -197,7 +202,7 @@ export async function relayPending(opts: { readonly limit?: number; readonly min
     const n = await withTransaction(async (tx) => {
       const r = await tx.query(
         `SELECT id, topic, message_key, payload FROM outbox
-         WHERE published_at IS NULL AND created_at <= now() - ($2::int * interval '1 millisecond')
+         WHERE created_at <= now() - ($2::int * interval '1 millisecond')
          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit, minAgeMs],
       );
@@ -210,7 +215,7 @@ export async function relayPending(opts: { readonly limit?: number; readonly min
         failed += rows.length;
         return -1;
       }
-      await tx.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((x) => x.id)]);
+      await tx.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((x) => x.id)]);
       return rows.length;
     });
     if (n <= 0) break;
