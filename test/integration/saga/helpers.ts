@@ -164,6 +164,43 @@ export async function waitForOrderStatus(orderId: string, timeoutMs = 60000): Pr
   }, timeoutMs);
 }
 
+/** An event as the outbox stores it and Kafka carries it. */
+export type EventEnvelope = ReturnType<typeof envelope>;
+
+/** The topics the order saga's services publish their events on. */
+export const ORDER_EVENT_TOPICS = ['order-created', 'inventory-events', 'payment-events', 'order-completed', 'order-failed'];
+export type TopicCollector = Awaited<ReturnType<typeof collectTopic>>;
+
+/**
+ * The events an order's state changes enqueued, once each, sorted by type then time: those Kafka
+ * carried (a sent outbox row is deleted), seen by `kafka` (a collectTopic of ORDER_EVENT_TOPICS
+ * started before the order), and those still in the outbox. Once each: deduplicated by envelope id
+ * (a row sent twice, by its writer and by the relay, is one event), so an event enqueued twice
+ * shows twice. Waits until at least `atLeast` are seen. Kafka, not this process's bus: a runtime of
+ * another test file on the same engines may run (and publish) this order's saga too.
+ */
+export async function eventsOfOrder(orderId: string, kafka: TopicCollector, atLeast = 0): Promise<Array<{ topic: string; event: EventEnvelope }>> {
+  const read = async (): Promise<Array<{ topic: string; event: EventEnvelope }>> => {
+    const out = new Map<string, { topic: string; event: EventEnvelope }>();
+    const left = await db().query<{ topic: string; payload: EventEnvelope }>('SELECT topic, payload FROM outbox WHERE message_key = $1 ORDER BY id', [orderId]);
+    for (const m of kafka.messages) {
+      const e = m.value as EventEnvelope | null;
+      if (m.key === orderId && e?.id && !out.has(e.id)) out.set(e.id, { topic: m.topic, event: e });
+    }
+    for (const r of left.rows) if (!out.has(r.payload.id)) out.set(r.payload.id, { topic: r.topic, event: r.payload });
+    return [...out.values()].sort((x, y) => x.event.type.localeCompare(y.event.type) || x.event.time.localeCompare(y.event.time));
+  };
+  return until(`${atLeast} events of order ${orderId}`, async () => {
+    const events = await read();
+    return events.length >= atLeast ? events : undefined;
+  }, 30000, 50);
+}
+
+/** The outbox rows still waiting for the broker (a sent row is deleted). */
+export async function outboxLeft(orderId: string): Promise<Array<{ topic: string; type: string; attempts: number; last_error: string | null }>> {
+  return (await db().query("SELECT topic, payload->>'type' AS type, attempts, last_error FROM outbox WHERE message_key = $1 ORDER BY id", [orderId])).rows;
+}
+
 /** Waits until the consumer group has committed offsets up to the end of the topic (everything produced so far was handled). */
 export async function waitConsumed(groupId: string, topic: string, timeoutMs = 30000): Promise<void> {
   const admin = kafkaClient(endpoints().kafkaBrokers, `saga-it-admin-${RUN}`).admin();
@@ -200,7 +237,7 @@ export async function collectTopic(topics: string[]): Promise<{ messages: Array<
 /**
  * Writes an order exactly as POST /orders does (order + lines + OrderCreated outbox row in one
  * statement, prices from the price list) but its order-created message is never delivered: the
- * outbox row is marked published without a send, so no relay and no SagaStarter (of any runtime on
+ * outbox row is deleted without a send (as if sent), so no relay and no SagaStarter (of any runtime on
  * these engines) ever sees it. `ageSeconds` backdates the order (as if accepted that long ago).
  * Needs a started platform (the order adapter uses the shared pool, configured by it).
  */
@@ -220,7 +257,7 @@ export async function placeUndelivered(
   // The event as stored (the statement filled in the priced lines and the amount).
   const event = (await db().query<{ payload: ReturnType<typeof envelope> }>('SELECT payload FROM outbox WHERE id = $1', [outboxId])).rows[0]!.payload;
   const data = event.data as OrderCreated;
-  await db().query('UPDATE outbox SET published_at = now() WHERE id = $1', [outboxId]);
+  await db().query('DELETE FROM outbox WHERE id = $1', [outboxId]);
   if (ageSeconds > 0) await backdate(orderId, ageSeconds);
   return { orderId, event, data };
 }

@@ -29,6 +29,10 @@ import {
   CARDS,
   backdate,
   closeDb,
+  collectTopic,
+  eventsOfOrder,
+  ORDER_EVENT_TOPICS,
+  type TopicCollector,
   db,
   deliverOrderCreated,
   executionArnOf,
@@ -53,12 +57,14 @@ jest.setTimeout(120000);
 const AGE = 240;
 const store = new MemoryExecutionStore();
 let p: Platform;
+let kafka: TopicCollector;
 beforeAll(async () => {
   await Promise.all([migrate(), createTopics(manifest, endpoints().kafkaBrokers)]);
   // No consumers, no schedules: only this test starts sagas and runs the sweeper.
-  p = await startPlatform(platformOptions({ components: ['sfn', 'aws-endpoint'], executionStore: store }));
+  [p, kafka] = await Promise.all([startPlatform(platformOptions({ components: ['sfn', 'aws-endpoint'], executionStore: store })), collectTopic(ORDER_EVENT_TOPICS)]);
 });
 afterAll(async () => {
+  await kafka?.stop();
   await p?.stop();
   await closeDb();
 });
@@ -67,8 +73,12 @@ const sweep = (): Promise<SweepReport> => p.handlers.invoke<SweepReport>('OrderS
 const restartsOf = async (orderId: string): Promise<number> => (await db().query<{ saga_restarts: number }>('SELECT saga_restarts FROM orders WHERE id = $1', [orderId])).rows[0]!.saga_restarts;
 const executionsOf = async (orderId: string): Promise<string[]> =>
   (await p.sfn.listExecutions({ stateMachineArn: p.stateMachineArns['OrderSaga']! })).executions.map((e) => e.name).filter((n) => n.startsWith(orderId)).sort();
+/** How many events of this type the order's state changes enqueued (sent or not; once the first is seen). */
 const eventCount = async (orderId: string, type: string): Promise<number> =>
-  Number((await db().query<{ n: string }>("SELECT count(*) AS n FROM outbox WHERE message_key = $1 AND payload->>'type' = $2", [orderId, type])).rows[0]!.n);
+  until(`a ${type} of order ${orderId}`, async () => {
+    const n = (await eventsOfOrder(orderId, kafka)).filter((e) => e.event.type === type).length;
+    return n > 0 ? n : undefined;
+  }, 30000);
 
 /** An execution of the order saga that ended (as Step Functions keeps it) without settling the order. */
 async function endedExecution(orderId: string, name: string, input: unknown, status: 'FAILED' | 'ABORTED' | 'TIMED_OUT', error = 'CompensationFailed'): Promise<void> {

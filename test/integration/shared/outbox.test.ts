@@ -1,0 +1,112 @@
+/**
+ * The transactional outbox on the real PostgreSQL and Kafka: a row Kafka acknowledged is deleted
+ * (the table keeps only what is still to be sent), a row that could not be sent stays, counted, for
+ * the relay, and the relay sends the old rows it can lock, oldest first.
+ */
+process.env.POWERTOOLS_LOG_LEVEL = process.env.LOGLEVEL ?? 'CRITICAL';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+delete process.env.EVENT_BUS_NAME; // Kafka only: this file runs no local AWS endpoint
+
+import { randomUUID } from 'node:crypto';
+import { endpoints } from '../../../local/engines/endpoints';
+import { createTopics } from '../../../local/runtime';
+import { manifest } from '../../../lib/manifest';
+import { closePool, withTransaction } from '../../../functions/shared/adapters/pg';
+import { closeProducer } from '../../../functions/shared/adapters/kafka';
+import { enqueue, publishNow, publishPendingForKey, relayPending, type OutboxMessage } from '../../../functions/shared/outbox';
+import { envelope } from '../../../functions/shared/events';
+import { closeDb, collectTopic, db, migrate, until, type TopicCollector } from '../saga/helpers';
+
+jest.setTimeout(60000);
+
+const TOPIC = 'inventory-events';
+let kafka: TopicCollector;
+beforeAll(async () => {
+  process.env.PG_URL ??= endpoints().pgUrl;
+  process.env.KAFKA_BROKERS ??= endpoints().kafkaBrokers.join(',');
+  await Promise.all([migrate(), createTopics(manifest, endpoints().kafkaBrokers)]);
+  kafka = await collectTopic([TOPIC]);
+});
+afterAll(async () => {
+  await kafka?.stop();
+  await closeProducer();
+  await closePool();
+  await closeDb();
+});
+
+const message = (key: string, type: string, data: unknown = { n: 1 }): OutboxMessage => ({ topic: TOPIC, key, event: envelope({ type, source: 'shop.test', orderId: key, data }) });
+const write = (msgs: OutboxMessage[]) => withTransaction((tx) => enqueue(tx, msgs));
+const rowsOf = async (key: string) =>
+  (await db().query<{ type: string; attempts: number; last_error: string | null }>("SELECT payload->>'type' AS type, attempts, last_error FROM outbox WHERE message_key = $1 ORDER BY id", [key])).rows;
+const backdate = (key: string, seconds: number) => db().query("UPDATE outbox SET created_at = created_at - make_interval(secs => $2) WHERE message_key = $1", [key, seconds]);
+/** The event ids of `key` Kafka carried (once the expected number arrived). */
+const onKafka = (key: string, n: number) =>
+  until(`${n} message(s) of ${key} on Kafka`, () => {
+    const ids = kafka.messages.filter((m) => m.key === key).map((m) => (m.value as { id: string }).id);
+    return ids.length >= n ? ids : undefined;
+  }, 30000);
+
+it('publishNow sends the rows to Kafka and deletes them', async () => {
+  const key = randomUUID();
+  const rows = await write([message(key, 'A'), message(key, 'B')]);
+  expect((await rowsOf(key)).map((r) => r.type)).toEqual(['A', 'B']);
+  expect(await publishNow(rows)).toBe(true);
+  expect(await rowsOf(key)).toEqual([]);
+  expect((await onKafka(key, 2)).sort()).toEqual(rows.map((r) => r.event.id).sort());
+});
+
+it('a send Kafka refuses keeps the row, with the attempt and the error, for the relay', async () => {
+  const key = randomUUID();
+  // Over the broker's message.max.bytes (1 MiB): a real refusal, not a stand-in.
+  const rows = await write([message(key, 'TooLarge', { blob: 'x'.repeat(1_200_000) })]);
+  expect(await publishNow(rows)).toBe(false);
+  expect(await rowsOf(key)).toEqual([{ type: 'TooLarge', attempts: 1, last_error: expect.stringMatching(/too large|larger|MESSAGE_TOO_LARGE|timed out/i) }]);
+  await db().query('DELETE FROM outbox WHERE message_key = $1', [key]); // no later relay of this run should try it again
+});
+
+it('the relay sends the rows older than its minimum age and deletes them; younger rows stay for their writer', async () => {
+  const old = randomUUID();
+  const young = randomUUID();
+  const oldRows = await write([message(old, 'Old1'), message(old, 'Old2')]);
+  await write([message(young, 'Young')]);
+  await backdate(old, 120);
+  const r = await relayPending({ minAgeMs: 60_000 });
+  expect(r.failed).toBe(0);
+  expect(r.published).toBeGreaterThanOrEqual(2); // other files' leftovers of the same age go too
+  expect(await rowsOf(old)).toEqual([]);
+  expect((await onKafka(old, 2)).sort()).toEqual(oldRows.map((x) => x.event.id).sort());
+  expect((await rowsOf(young)).map((x) => x.type)).toEqual(['Young']);
+
+  // An order's Publish step sends its own rows whatever their age.
+  expect(await publishPendingForKey(young)).toBe(1);
+  expect(await rowsOf(young)).toEqual([]);
+  expect(await onKafka(young, 1)).toHaveLength(1);
+});
+
+it('the relay skips rows another relay holds (SKIP LOCKED) and sends them once released', async () => {
+  const key = randomUUID();
+  await write([message(key, 'Held')]);
+  await backdate(key, 120);
+  const holder = await db().connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM outbox WHERE message_key = $1 FOR UPDATE', [key]);
+    await relayPending({ minAgeMs: 60_000 });
+    expect(await rowsOf(key)).toEqual([{ type: 'Held', attempts: 0, last_error: null }]);
+    await holder.query('ROLLBACK');
+  } finally {
+    holder.release();
+  }
+  await relayPending({ minAgeMs: 60_000 });
+  expect(await rowsOf(key)).toEqual([]);
+  expect(await onKafka(key, 1)).toHaveLength(1);
+});
+
+it('keeps nothing that was sent: 50 events through publishNow leave no row', async () => {
+  const keys = Array.from({ length: 10 }, () => randomUUID());
+  const rows = (await Promise.all(keys.map((k) => write([1, 2, 3, 4, 5].map((i) => message(k, `E${i}`)))))).flat();
+  expect(await Promise.all(keys.map(async (k) => publishNow(rows.filter((r) => r.key === k))))).toEqual(keys.map(() => true));
+  const left = await db().query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE message_key = ANY($1::text[])', [keys]);
+  expect(left.rows[0]!.n).toBe(0);
+  for (const k of keys) expect(await onKafka(k, 5)).toHaveLength(5);
+});
