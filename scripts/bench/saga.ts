@@ -94,12 +94,37 @@ function postJson(url: string, headers: Record<string, string>, body: string): P
 
 
 /**
+ * What PostgreSQL was asked to do, from counters that do not move with the host's speed (unlike CPU
+ * time): WAL bytes (the insert position, exact at once), and from pg_stat_database the tuples
+ * written (inserted + updated + deleted), the buffer pages read (hit or not) and the transactions.
+ * The statistics counters reach pg_stat_database at most once a second: `pgWorkDelta` waits that
+ * long before its second read.
+ */
+type PgWork = { wal: bigint; tuples: number; buffers: number; xacts: number };
+async function pgWork(q: Client | Pool): Promise<PgWork> {
+  const r = await q.query<{ wal: string; tuples: string; buffers: string; xacts: string }>(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS wal, tup_inserted + tup_updated + tup_deleted AS tuples,
+            blks_hit + blks_read AS buffers, xact_commit + xact_rollback AS xacts
+     FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  const x = r.rows[0]!;
+  return { wal: BigInt(x.wal.split('.')[0]!), tuples: Number(x.tuples), buffers: Number(x.buffers), xacts: Number(x.xacts) };
+}
+async function pgWorkDelta(q: Client | Pool, from: PgWork, per: number): Promise<{ walBytes: number; tuples: number; buffers: number; xacts: number }> {
+  const wal = (await pgWork(q)).wal; // exact now
+  await new Promise((r) => setTimeout(r, 1100));
+  const to = await pgWork(q);
+  const n = Math.max(1, per);
+  return { walBytes: Number(wal - from.wal) / n, tuples: (to.tuples - from.tuples) / n, buffers: (to.buffers - from.buffers) / n, xacts: (to.xacts - from.xacts) / n };
+}
+
+/**
  * The pgbench-style reference: PG_CLIENTS connections INSERT one row per transaction for
  * PG_SECONDS. Besides the rate, what one such insert costs: the machine's CPU (every process: the
  * clients, PostgreSQL, the kernel) and PostgreSQL's alone, so an order's cost reads as a number of
  * these inserts (the aim "pg_tps / 6" assumes an order costs about 6).
  */
-async function pgTps(pgUrl: string): Promise<{ tps: number; machineCpuMsPerInsert: number | null; postgresCpuMsPerInsert: number | null }> {
+async function pgTps(pgUrl: string): Promise<{ tps: number; machineCpuMsPerInsert: number | null; postgresCpuMsPerInsert: number | null; workPerInsert: Awaited<ReturnType<typeof pgWorkDelta>> }> {
   const admin = new Client({ connectionString: pgUrl });
   await admin.connect();
   await admin.query('DROP TABLE IF EXISTS bench_pg_tps; CREATE UNLOGGED TABLE IF NOT EXISTS bench_pg_tps_dummy (x int); DROP TABLE bench_pg_tps_dummy; CREATE TABLE bench_pg_tps (id bigserial PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL DEFAULT now())');
@@ -112,6 +137,7 @@ async function pgTps(pgUrl: string): Promise<{ tps: number; machineCpuMsPerInser
   const until = Date.now() + PG_SECONDS * 1000;
   const m0 = machineTicks();
   const e0 = engineCpuMs();
+  const w0 = await pgWork(admin);
   const t0 = Date.now();
   await Promise.all(clients.map(async (c) => {
     while (Date.now() < until) {
@@ -123,12 +149,14 @@ async function pgTps(pgUrl: string): Promise<{ tps: number; machineCpuMsPerInser
   const m1 = machineTicks();
   const e1 = engineCpuMs();
   await Promise.all(clients.map((c) => c.end()));
+  const workPerInsert = await pgWorkDelta(admin, w0, n);
   await admin.query('DROP TABLE bench_pg_tps');
   await admin.end();
   return {
     tps,
     machineCpuMsPerInsert: m0 && m1 ? (machineCpuMs(m0, m1)) / Math.max(1, n) : null,
     postgresCpuMsPerInsert: e0 && e1 ? (e1.postgres - e0.postgres) / Math.max(1, n) : null,
+    workPerInsert,
   };
 }
 
@@ -504,6 +532,7 @@ async function main(): Promise<void> {
   const skusB = await seed('burst', BURST);
   const placedB: Array<{ orderId: string; t0: number }> = [];
   let next = 0;
+  const w0 = await pgWork(db);
   const cpu0 = await cpuSnapshot();
   const driver0 = process.cpuUsage();
   const m0 = machineTicks();
@@ -522,6 +551,8 @@ async function main(): Promise<void> {
   const driver1 = process.cpuUsage(driver0);
   const m1 = machineTicks();
   const burstCpu = cpuPerOrder(cpu0, cpu1, placedB.length);
+  // What each order asked of PostgreSQL (host-independent; includes the Publish steps finishing meanwhile).
+  const burstWork = await pgWorkDelta(db, w0, placedB.length);
   // Cores busy on the whole machine during the burst (platform + PostgreSQL + Kafka + this load generator).
   const machineBusyCores = m0 && m1 ? ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * availableParallelism() : NaN;
   // What an order cost the whole machine (platform, PostgreSQL, Kafka, kernel, this load generator).
@@ -610,6 +641,14 @@ async function main(): Promise<void> {
     machine_cpu_ms_per_order: machineCpuMsPerOrder === null ? null : round(machineCpuMsPerOrder, 2),
     order_cost_in_inserts: machineCpuMsPerOrder !== null && ref.machineCpuMsPerInsert ? round(machineCpuMsPerOrder / ref.machineCpuMsPerInsert, 1) : null,
     order_postgres_cost_in_inserts: burstCpu.postgres !== null && ref.postgresCpuMsPerInsert ? round(burstCpu.postgres / ref.postgresCpuMsPerInsert, 1) : null,
+    // The same in work PostgreSQL was asked to do, which does not move with the host: per order in
+    // the burst, and an order's WAL over one reference insert's.
+    order_pg_wal_bytes: round(burstWork.walBytes, 0),
+    order_pg_tuple_writes: round(burstWork.tuples, 1),
+    order_pg_buffer_accesses: round(burstWork.buffers, 0),
+    order_pg_transactions: round(burstWork.xacts, 1),
+    pg_tps_wal_bytes_per_insert: round(ref.workPerInsert.walBytes, 0),
+    order_wal_in_inserts: ref.workPerInsert.walBytes > 0 ? round(burstWork.walBytes / ref.workPerInsert.walBytes, 1) : null,
     direct_orders_per_s: directResult ? round(directResult.orders / directResult.seconds) : null,
     direct_cpu_ms_per_order: directResult ? round(directResult.cpuMsPerOrder, 2) : null,
     direct_pg_round_trips_per_order: directResult ? round(directResult.roundTripsPerOrder, 1) : null,
