@@ -14,6 +14,9 @@
  *  2. throughput: BENCH_BURST_ORDERS orders posted closed-loop by BENCH_CONCURRENCY clients;
  *     orders_per_s = orders / (first POST -> last terminal commit); CPU ms per order of the platform
  *     (cpu_ms_per_order), of PostgreSQL and of Kafka (from /proc), and of the load generator.
+ *     What an order asked of PostgreSQL, in counters that do not move with the host's speed:
+ *     order_pg_wal_bytes, order_pg_tuple_writes, order_pg_buffer_accesses, order_pg_transactions,
+ *     and order_wal_in_inserts (its WAL over one pg_tps insert's, pg_tps_wal_bytes_per_insert).
  *  3. latency: once the machine is quiet again (settle(): the burst leaves work behind it, e.g.
  *     PostgreSQL's autovacuum; rate_settle_s, rate_settle_cpu_ms), BENCH_ORDERS orders posted
  *     open-loop at BENCH_RATE orders/s; latency = from the POST
