@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { endpoints } from '../../../local/engines/endpoints';
 import { createTopics } from '../../../local/runtime';
 import { manifest } from '../../../lib/manifest';
-import { closePool, withTransaction } from '../../../functions/shared/adapters/pg';
+import { closePool, getPool, withTransaction } from '../../../functions/shared/adapters/pg';
 import { closeProducer } from '../../../functions/shared/adapters/kafka';
 import { enqueue, publishNow, publishPendingForKey, relayPending, type OutboxMessage } from '../../../functions/shared/outbox';
 import { envelope } from '../../../functions/shared/events';
@@ -21,8 +21,10 @@ jest.setTimeout(60000);
 
 const TOPIC = 'inventory-events';
 let kafka: TopicCollector;
+const savedPoolMax = process.env.PG_POOL_MAX;
 beforeAll(async () => {
-  process.env.PG_URL ??= endpoints().pgUrl;
+  process.env.PG_URL ??= endpoints().pgUrl; // a direct connection: the pool prepares its statements
+  process.env.PG_POOL_MAX = '1'; // one connection, so pg_prepared_statements below is the pool's
   process.env.KAFKA_BROKERS ??= endpoints().kafkaBrokers.join(',');
   await Promise.all([migrate(), createTopics(manifest, endpoints().kafkaBrokers)]);
   kafka = await collectTopic([TOPIC]);
@@ -32,6 +34,8 @@ afterAll(async () => {
   await closeProducer();
   await closePool();
   await closeDb();
+  if (savedPoolMax === undefined) delete process.env.PG_POOL_MAX;
+  else process.env.PG_POOL_MAX = savedPoolMax;
 });
 
 const message = (key: string, type: string, data: unknown = { n: 1 }): OutboxMessage => ({ topic: TOPIC, key, event: envelope({ type, source: 'shop.test', orderId: key, data }) });
@@ -109,4 +113,20 @@ it('keeps nothing that was sent: 50 events through publishNow leave no row', asy
   const left = await db().query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE message_key = ANY($1::text[])', [keys]);
   expect(left.rows[0]!.n).toBe(0);
   for (const k of keys) expect(await onKafka(k, 5)).toHaveLength(5);
+});
+
+it("plans its reads and deletes at each call, never from a cached generic plan (a queue table's plan made while it was empty is a sequential scan)", async () => {
+  const key = randomUUID();
+  const rows = await write([message(key, 'P1')]);
+  await db().query("UPDATE outbox SET created_at = created_at - interval '2 minutes' WHERE message_key = $1", [key]);
+  for (let i = 0; i < 7; i++) await publishPendingForKey(randomUUID()); // past the five runs after which a prepared statement may go generic
+  await relayPending({ minAgeMs: 60_000 });
+  await publishNow(await write([message(key, 'P2')]));
+  expect(await rowsOf(key)).toEqual([]);
+  expect(await onKafka(key, 2)).toEqual(expect.arrayContaining([rows[0]!.event.id]));
+  // The pool prepares (enqueue's INSERT is there), but nothing that reads the outbox or deletes from it.
+  const prepared = await (await getPool()).query<{ statement: string }>("SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%outbox%'");
+  const texts = prepared.rows.map((r) => r.statement.replace(/\s+/g, ' ').trim());
+  expect(texts.some((t) => t.startsWith('INSERT INTO outbox'))).toBe(true);
+  expect(texts.filter((t) => !t.startsWith('INSERT INTO outbox'))).toEqual([]);
 });
