@@ -220,17 +220,34 @@ export async function waitConsumed(groupId: string, topic: string, timeoutMs = 3
   }
 }
 
-/** Collects the envelopes published on topics from now on (own consumer group positioned at the end). */
+/**
+ * Collects the envelopes published on topics from now on: the topics' end offsets are read first,
+ * then a consumer of a fresh group joins and seeks every partition to them, so nothing produced
+ * after this call is missed (a message fetched before the seek may come twice; readers dedupe by
+ * envelope id). Not through admin.setOffsets (positionGroupAtEnd): kafkajs joins and leaves the
+ * group once per topic for it, ~5 s each.
+ */
 export async function collectTopic(topics: string[]): Promise<{ messages: Array<{ topic: string; key: string; value: any }>; stop(): Promise<void> }> {
+  const brokers = endpoints().kafkaBrokers;
+  await createTopics(manifest, brokers); // on a fresh broker the topics may not exist yet
+  const admin = kafkaClient(brokers, `saga-it-admin-${RUN}`).admin();
+  await admin.connect();
+  const ends: Array<{ topic: string; partition: number; offset: string }> = [];
+  try {
+    for (const topic of topics) for (const o of await admin.fetchTopicOffsets(topic)) ends.push({ topic, partition: o.partition, offset: o.high });
+  } finally {
+    await admin.disconnect();
+  }
   const groupId = `saga-it-collector-${RUN}-${randomUUID().slice(0, 6)}`;
-  await positionGroupAtEnd(groupId, topics);
-  const consumer = kafkaClient(endpoints().kafkaBrokers, groupId).consumer({ groupId });
+  // A short fetch wait: messages arrive within ~100 ms, and stop() does not wait out a 5 s fetch.
+  const consumer = kafkaClient(brokers, groupId).consumer({ groupId, maxWaitTimeInMs: 100 });
   const messages: Array<{ topic: string; key: string; value: any }> = [];
   const joined = new Promise<void>((r) => consumer.on(consumer.events.GROUP_JOIN, () => r()));
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: false });
   await consumer.run({ eachMessage: async ({ topic, message }) => void messages.push({ topic, key: message.key?.toString() ?? '', value: JSON.parse(message.value?.toString() ?? 'null') }) });
   await joined;
+  for (const e of ends) consumer.seek(e);
   return { messages, stop: () => consumer.disconnect() };
 }
 
