@@ -9,11 +9,15 @@
  * Now: a row is DELETEd once Kafka (and the bus) acknowledged it (functions/shared/outbox.ts), so
  * the table holds the unsent rows and the dead ones autovacuum has not yet reclaimed.
  *
- * - Rows already published are deleted.
- * - `outbox_unpublished (id)` goes: the primary key gives the relay its oldest-first order.
- * - `outbox_key_unpublished` becomes `outbox_key (message_key)` (a Publish step reads its order's rows).
- * - `published_at` stays (always NULL from now on), so code deployed before this migration keeps
- *   working during a deploy; a later migration can drop it.
+ * - Rows already published are deleted. A DELETE only locks those rows, which nothing else
+ *   touches, so writers are not held up however many there are.
+ * - `outbox_unpublished (id)` goes (after the delete, so its lock is held only until the commit):
+ *   the primary key gives the relay its oldest-first order once the published rows are gone.
+ * - No index is built: `outbox_key_unpublished (message_key) WHERE published_at IS NULL` stays and
+ *   covers every row written from now on. (Building one would scan the whole table while blocking
+ *   inserts, i.e. orders, for as long.)
+ * - `published_at` stays, always NULL from now on; the code still reads only `published_at IS NULL`,
+ *   so a row an older function version marks during a deploy is ignored.
  */
 exports.shorthands = undefined;
 
@@ -21,8 +25,6 @@ exports.up = (pgm) => {
   pgm.sql(`
     DELETE FROM outbox WHERE published_at IS NOT NULL;
     DROP INDEX IF EXISTS outbox_unpublished;
-    CREATE INDEX outbox_key ON outbox (message_key);
-    DROP INDEX IF EXISTS outbox_key_unpublished;
     COMMENT ON COLUMN outbox.published_at IS 'unused since 1764900000000_outbox-delete-on-publish: a sent row is deleted';
     COMMENT ON TABLE outbox IS 'events committed with their state change and not yet acknowledged by Kafka (and the bus); a sent row is deleted';
   `);
@@ -31,8 +33,6 @@ exports.up = (pgm) => {
 exports.down = (pgm) => {
   pgm.sql(`
     CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
-    CREATE INDEX outbox_key_unpublished ON outbox (message_key) WHERE published_at IS NULL;
-    DROP INDEX IF EXISTS outbox_key;
     COMMENT ON COLUMN outbox.published_at IS NULL;
     COMMENT ON TABLE outbox IS NULL;
   `);

@@ -188,10 +188,12 @@ function rowOf(r: { id: string; topic: string; message_key: string; payload: Env
  * Publishes every row still in the outbox with this message key (an order's pending events). Throws when
  * the publish fails, so a saga Publish step can retry it. No transaction is held while sending: a
  * row the relay sends at the same moment goes out twice, which consumers tolerate.
+ * (`published_at IS NULL` holds for every row written since migration 1764900000000; it skips a row
+ * an older version marked during a deploy, and lets the partial index `outbox_key_unpublished` serve.)
  */
 export async function publishPendingForKey(key: string, opts: { readonly eventBusName?: string } = {}): Promise<number> {
   const pool = await getPool();
-  const r = await pool.query(unnamed('SELECT id, topic, message_key, payload FROM outbox WHERE message_key = $1 ORDER BY id', [key]));
+  const r = await pool.query(unnamed('SELECT id, topic, message_key, payload FROM outbox WHERE message_key = $1 AND published_at IS NULL ORDER BY id', [key]));
   const rows = r.rows.map(rowOf);
   if (rows.length === 0) return 0;
   await send(rows, opts);
@@ -215,7 +217,7 @@ export async function relayPending(opts: { readonly limit?: number; readonly min
       const r = await tx.query(
         unnamed(
           `SELECT id, topic, message_key, payload FROM outbox
-           WHERE created_at <= now() - ($2::int * interval '1 millisecond')
+           WHERE published_at IS NULL AND created_at <= now() - ($2::int * interval '1 millisecond')
            ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
           [limit, minAgeMs],
         ),

@@ -54,6 +54,36 @@ describe('migrations', () => {
     }
   });
 
+  it('1764900000000 deletes the outbox rows already published, keeps the unsent ones, and drops the partial index the relay no longer needs', async () => {
+    // Its SQL on a copy of the outbox as deployed before it, in a schema of its own (other test
+    // files use the real outbox meanwhile).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const migration = require('../../../migrations/1764900000000_outbox-delete-on-publish.js') as { up(pgm: { sql(s: string): void }): void };
+    const sql: string[] = [];
+    migration.up({ sql: (x) => void sql.push(x) });
+    const schema = `mig_it_${process.pid}`;
+    const c = await db().connect();
+    try {
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}; SET search_path = ${schema};
+        CREATE TABLE outbox (LIKE public.outbox INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
+        CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;`);
+      await c.query(
+        `INSERT INTO outbox (event_id, topic, message_key, payload, published_at)
+         VALUES (gen_random_uuid(), 'order-created', 'k', '{"type":"Sent"}', now()), (gen_random_uuid(), 'order-created', 'k', '{"type":"Unsent"}', NULL)`,
+      );
+      for (const x of sql) await c.query(x);
+      expect((await c.query("SELECT payload->>'type' AS type FROM outbox")).rows).toEqual([{ type: 'Unsent' }]);
+      expect((await c.query(`SELECT to_regclass('${schema}.outbox_unpublished') AS i`)).rows[0].i).toBeNull();
+    } finally {
+      await c.query(`RESET search_path; DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+      c.release();
+    }
+    // And the real database has it.
+    const applied = await db().query<{ name: string }>('SELECT name FROM pgmigrations');
+    expect(applied.rows.map((r) => r.name)).toContain('1764900000000_outbox-delete-on-publish');
+    expect((await db().query("SELECT to_regclass('public.outbox_unpublished') AS i")).rows[0].i).toBeNull();
+  });
+
   it('looks in the explicit folder, then MIGRATIONS_DIR, then next to the bundle or the repo', () => {
     const explicit = mkdtempSync(join(tmpdir(), 'mig-'));
     const fromEnv = mkdtempSync(join(tmpdir(), 'mig-env-'));
