@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { PoolClient } from 'pg';
-import { getPool, withTransaction } from './adapters/pg';
+import { getPool, unprepared, withTransaction } from './adapters/pg';
 import { getProducer } from './adapters/kafka';
 import type { Envelope } from './events';
 import { logger, traced } from './powertools';
@@ -33,17 +33,13 @@ export async function enqueue(tx: PoolClient, msgs: readonly OutboxMessage[]): P
   return msgs.map((m, i) => ({ ...m, id: String(r.rows[i]!.id) }));
 }
 
-/**
- * A statement on the outbox that reads it (or finds rows in it) goes UNNAMED, i.e. planned for the
- * table as it is at each call, never as a cached generic plan of the preparing pool
- * (adapters/pg.ts). The outbox is a queue: its sent rows are deleted, so after autovacuum it is
- * empty, and a plan cached then is a sequential scan that stays until the next vacuum, while the
- * table fills again with a minute of dead rows (~30 000 at 100 orders/s): every Publish step would
- * read them all. A one-off plan sees the table's current size and takes the index.
+/*
+ * The outbox's reads and deletes are `unprepared` (adapters/pg.ts): the outbox is a queue, its sent
+ * rows are deleted, so after autovacuum it is empty, and a generic plan cached then is a sequential
+ * scan that stays until the next vacuum while the table fills again with a minute of dead rows
+ * (~30 000 at 100 orders/s): every Publish step would read them all. A plan made at each call sees
+ * the table's current size and takes the index.
  */
-export function unnamed(text: string, values: unknown[]): { text: string; values: unknown[] } {
-  return { text, values };
-}
 
 let eventBridge: EventBridgeClient | undefined;
 
@@ -148,7 +144,7 @@ export async function send(rows: readonly OutboxMessage[], opts: { readonly even
  * ids go in one statement (grouped like the sends).
  */
 const sentDeleter = new GroupSender<string>(async (ids) => {
-  await (await getPool()).query(unnamed('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]));
+  await (await getPool()).query(unprepared('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]));
 }, 5000);
 async function deleteSent(ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
@@ -158,7 +154,7 @@ async function deleteSent(ids: readonly string[]): Promise<void> {
 async function markFailed(ids: readonly string[], error: unknown): Promise<void> {
   if (ids.length === 0) return;
   await (await getPool())
-    .query(unnamed('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [ids, String((error as Error)?.message ?? error).slice(0, 500)]))
+    .query(unprepared('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [ids, String((error as Error)?.message ?? error).slice(0, 500)]))
     .catch(() => undefined);
 }
 
@@ -193,7 +189,7 @@ function rowOf(r: { id: string; topic: string; message_key: string; payload: Env
  */
 export async function publishPendingForKey(key: string, opts: { readonly eventBusName?: string } = {}): Promise<number> {
   const pool = await getPool();
-  const r = await pool.query(unnamed('SELECT id, topic, message_key, payload FROM outbox WHERE message_key = $1 AND published_at IS NULL ORDER BY id', [key]));
+  const r = await pool.query(unprepared('SELECT id, topic, message_key, payload FROM outbox WHERE message_key = $1 AND published_at IS NULL ORDER BY id', [key]));
   const rows = r.rows.map(rowOf);
   if (rows.length === 0) return 0;
   await send(rows, opts);
@@ -215,7 +211,7 @@ export async function relayPending(opts: { readonly limit?: number; readonly min
   for (let batch = 0; batch < (opts.maxBatches ?? 20); batch++) {
     const n = await withTransaction(async (tx) => {
       const r = await tx.query(
-        unnamed(
+        unprepared(
           `SELECT id, topic, message_key, payload FROM outbox
            WHERE published_at IS NULL AND created_at <= now() - ($2::int * interval '1 millisecond')
            ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
@@ -227,11 +223,11 @@ export async function relayPending(opts: { readonly limit?: number; readonly min
       try {
         await send(rows);
       } catch (err) {
-        await tx.query(unnamed('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [rows.map((x) => x.id), String((err as Error).message).slice(0, 500)]));
+        await tx.query(unprepared('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [rows.map((x) => x.id), String((err as Error).message).slice(0, 500)]));
         failed += rows.length;
         return -1;
       }
-      await tx.query(unnamed('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((x) => x.id)]));
+      await tx.query(unprepared('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((x) => x.id)]));
       return rows.length;
     });
     if (n <= 0) break;

@@ -49,21 +49,20 @@ const BASE_PORTS = {
 export const MAX_PORT_OFFSET = EPHEMERAL_PORT_LOW - 1 - Math.max(...Object.values(BASE_PORTS));
 /** ENGINES_PORT_OFFSET, validated. */
 export const PORT_OFFSET = portOffset();
-const OFFSET = PORT_OFFSET;
 
 /**
  * Fixed local ports: not the engines' usual ones (so they do not clash with a developer's own
  * servers) and below the ephemeral range (see EPHEMERAL_PORT_LOW).
  */
 export const PORTS = {
-  postgres: BASE_PORTS.postgres + OFFSET,
-  redis: BASE_PORTS.redis + OFFSET,
-  kafka: BASE_PORTS.kafka + OFFSET,
-  kafkaController: BASE_PORTS.kafkaController + OFFSET,
-  opensearch: BASE_PORTS.opensearch + OFFSET,
-  opensearchTransport: BASE_PORTS.opensearchTransport + OFFSET,
-  mongo: BASE_PORTS.mongo + OFFSET,
-  dynamodb: BASE_PORTS.dynamodb + OFFSET,
+  postgres: BASE_PORTS.postgres + PORT_OFFSET,
+  redis: BASE_PORTS.redis + PORT_OFFSET,
+  kafka: BASE_PORTS.kafka + PORT_OFFSET,
+  kafkaController: BASE_PORTS.kafkaController + PORT_OFFSET,
+  opensearch: BASE_PORTS.opensearch + PORT_OFFSET,
+  opensearchTransport: BASE_PORTS.opensearchTransport + PORT_OFFSET,
+  mongo: BASE_PORTS.mongo + PORT_OFFSET,
+  dynamodb: BASE_PORTS.dynamodb + PORT_OFFSET,
 } as const;
 
 export const DEFAULTS = {

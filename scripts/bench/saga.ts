@@ -106,12 +106,12 @@ function postJson(url: string, headers: Record<string, string>, body: string): P
 type PgWork = { wal: bigint; tuples: number; buffers: number; xacts: number };
 async function pgWork(q: Client | Pool): Promise<PgWork> {
   const r = await q.query<{ wal: string; tuples: string; buffers: string; xacts: string }>(
-    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS wal, tup_inserted + tup_updated + tup_deleted AS tuples,
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS wal, tup_inserted + tup_updated + tup_deleted AS tuples,
             blks_hit + blks_read AS buffers, xact_commit + xact_rollback AS xacts
      FROM pg_stat_database WHERE datname = current_database()`,
   );
   const x = r.rows[0]!;
-  return { wal: BigInt(x.wal.split('.')[0]!), tuples: Number(x.tuples), buffers: Number(x.buffers), xacts: Number(x.xacts) };
+  return { wal: BigInt(x.wal), tuples: Number(x.tuples), buffers: Number(x.buffers), xacts: Number(x.xacts) };
 }
 async function pgWorkDelta(q: Client | Pool, from: PgWork, per: number): Promise<{ walBytes: number; tuples: number; buffers: number; xacts: number }> {
   const wal = (await pgWork(q)).wal; // exact now
@@ -766,10 +766,7 @@ async function direct(): Promise<void> {
   // Transactions from pg_stat_database (committed + rolled back; this process is the only client now).
   const stats = new Client({ connectionString: process.env.PG_URL });
   await stats.connect();
-  // Each read is its own transaction, so it sees fresh counters (the stats snapshot ends with it).
-  const xacts = async () =>
-    Number((await stats.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0]!.n);
-  const x0 = await xacts();
+  const w0 = await pgWork(stats);
   const rt0 = roundTrips;
   const m0 = machineTicks();
   const e0 = engineCpuMs();
@@ -781,10 +778,9 @@ async function direct(): Promise<void> {
   const e1 = engineCpuMs();
   const seconds1 = (Date.now() - t0) / 1000;
   const rts = roundTrips - rt0;
-  await new Promise((r) => setTimeout(r, 1100)); // backends report their counters at most once a second
-  const x1 = await xacts();
-  await stats.end();
   const n = Math.max(1, done);
+  const work = await pgWorkDelta(stats, w0, n); // waits for the backends' counters (at most once a second)
+  await stats.end();
   process.send!({
     op: 'direct',
     orders: done,
@@ -794,7 +790,7 @@ async function direct(): Promise<void> {
     machineCpuMsPerOrder: m0 && m1 ? machineCpuMs(m0, m1) / n : null,
     postgresCpuMsPerOrder: e0 && e1 ? (e1.postgres - e0.postgres) / n : null,
     roundTripsPerOrder: rts / n,
-    transactionsPerOrder: (x1 - x0) / n,
+    transactionsPerOrder: work.xacts,
   });
 }
 

@@ -31,7 +31,10 @@ export function statementName(text: string): string | undefined {
   return name;
 }
 
-/** A pg Client that runs every `query(text, values)` as a named (prepared) statement. */
+/**
+ * A pg Client that runs every `query(text, values)` as a named (prepared) statement. A query given
+ * as a config object (see `unprepared`) goes as it is: unnamed, planned at each call.
+ */
 export class PreparingClient extends Client {
   override query(...args: unknown[]): never {
     const [text, values, callback] = args;
@@ -39,6 +42,15 @@ export class PreparingClient extends Client {
     const q = Client.prototype.query as (...a: unknown[]) => never;
     return name ? q.call(this, { name, text, values }, callback) : q.apply(this, args);
   }
+}
+
+/**
+ * A parameterised query the preparing pool must NOT prepare: planned for the tables as they are at
+ * each call, never from a cached generic plan. For statements on a table whose size swings (a queue
+ * emptied by autovacuum), where a plan cached while it was small is wrong once it has grown.
+ */
+export function unprepared(text: string, values: unknown[]): { text: string; values: unknown[] } {
+  return { text, values };
 }
 
 export function preparedStatementsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
