@@ -1,7 +1,14 @@
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { startPauseTrace } from '../../../local/runtime/pause-trace';
+
+// A collection on demand: allocation alone did not always bring a scavenge within the wait (a CI run
+// saw none), so the test asks V8 for one (gc exposed at run time, as --expose-gc would).
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number | string>) : []);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,6 +29,7 @@ describe('LOCAL_PAUSE_TRACE: the platform workers\' GC pauses and event-loop sta
       let junk: unknown[] = [];
       for (let i = 0; i < 300_000; i++) junk.push({ i, s: `x${i}` }); // enough garbage for a scavenge
       junk = [];
+      collect();
       const seen = () => lines(file).some((l) => l.lagMs !== undefined) && lines(file).some((l) => l.gc !== undefined);
       for (let i = 0; i < 50 && !seen(); i++) await sleep(20);
       const got = lines(file);
