@@ -33,7 +33,9 @@ describe('LOCAL_PAUSE_TRACE: the platform workers\' GC pauses and event-loop sta
       const seen = () => lines(file).some((l) => l.lagMs !== undefined) && lines(file).some((l) => l.gc !== undefined);
       for (let i = 0; i < 50 && !seen(); i++) await sleep(20);
       const got = lines(file);
-      const stall = got.find((l) => l.lagMs !== undefined);
+      // The stall this test made: the longest one from the block on (a busy machine, e.g. CI starting
+      // engines meanwhile, can stall the loop by itself, before or after).
+      const stall = got.filter((l) => l.lagMs !== undefined && Number(l.t) >= before - 15).sort((x, y) => Number(y.lagMs) - Number(x.lagMs))[0];
       expect(stall).toBeDefined();
       expect(Number(stall!.lagMs)).toBeGreaterThanOrEqual(50);
       expect(Math.abs(Number(stall!.t) - before)).toBeLessThan(1000);
