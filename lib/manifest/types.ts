@@ -69,6 +69,12 @@ export interface HandlerDef {
   readonly rules?: readonly RuleDef[];
   /** For kind 'schedule': an EventBridge rate expression, e.g. 'rate(1 minute)' */
   readonly schedule?: string;
+  /**
+   * For kind 'schedule': how often the local runtime runs it, in seconds. @default the runtime's
+   * interval (1 s: the relay and the sweeper run far more often locally than on AWS, so a test sees
+   * their work at once); a job with nothing to gain from that sets its own.
+   */
+  readonly localIntervalSeconds?: number;
   readonly stores: readonly StoreRef[];
   /** @default 10 */
   readonly timeoutSeconds?: number;

@@ -6,8 +6,9 @@ import type { HandlerRegistry } from './handlers';
 import { log } from './log';
 
 /**
- * Runs the manifest's 'schedule' handlers (outbox relay, catalog relay) on a local interval instead of
- * their `rate(...)`, with the EventBridge Scheduled Event shape. Runs of one handler never overlap:
+ * Runs the manifest's 'schedule' handlers (outbox relay, catalog relay, ...) on a local interval instead of
+ * their `rate(...)` (`intervalMs`, or the handler's own `localIntervalSeconds`), with the EventBridge
+ * Scheduled Event shape. Runs of one handler never overlap:
  * the next run starts `intervalMs` after the previous one ended. A failed run is logged; the next
  * run comes as usual (the handlers are sweeps, so a missed run loses nothing).
  */
@@ -34,9 +35,9 @@ export function scheduledEvent(handler: string, time = new Date()): ScheduledEve
 
 export function startSchedules(opts: { manifest: PlatformManifest; handlers: HandlerRegistry; intervalMs?: number; only?: readonly string[] }): Schedules {
   const intervalMs = opts.intervalMs ?? 1000;
-  const names = allHandlers(opts.manifest)
-    .filter((h) => h.kind === 'schedule' && (!opts.only || opts.only.includes(h.name)))
-    .map((h) => h.name);
+  const defs = allHandlers(opts.manifest).filter((h) => h.kind === 'schedule' && (!opts.only || opts.only.includes(h.name)));
+  const names = defs.map((h) => h.name);
+  const every = new Map(defs.map((h) => [h.name, h.localIntervalSeconds !== undefined ? h.localIntervalSeconds * 1000 : intervalMs]));
   let stopped = false;
   const current = new Map<string, Promise<void>>();
   const timers = new Map<string, NodeJS.Timeout>();
@@ -58,7 +59,7 @@ export function startSchedules(opts: { manifest: PlatformManifest; handlers: Han
     if (stopped) return;
     const t = setTimeout(() => {
       runOnce(name).finally(() => loop(name));
-    }, intervalMs);
+    }, every.get(name) ?? intervalMs);
     timers.set(name, t);
   };
   for (const n of names) loop(n);

@@ -217,6 +217,14 @@ describe.each(STAGES)('%s stage', (stage) => {
     expect(functionOf(s(), 'OrderSagaSweeper').Environment.Variables.STATE_MACHINE_ARN).toEqual({ Ref: expect.stringMatching(/^OrderSaga/) });
   });
 
+  test('the step-record retention reaches PostgreSQL only: no Step Functions, Kafka or bus actions', () => {
+    const actions = statementsOf(s(), 'SagaStepRecordRetention').flatMap((x: { Action: string | string[] }) => [x.Action].flat());
+    expect(actions.filter((a: string) => /^(states|kafka|kafka-cluster|events):/.test(a))).toEqual([]);
+    const fn = functionOf(s(), 'SagaStepRecordRetention');
+    expect(fn.Timeout).toBe(300);
+    s().templates.App.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+  });
+
   test('schedule handlers run on EventBridge schedules', () => {
     for (const h of allHandlers().filter((x) => x.kind === 'schedule')) {
       s().templates.App.hasResourceProperties('AWS::Events::Rule', {

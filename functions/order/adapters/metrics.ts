@@ -12,6 +12,13 @@ export const SAGA_METRICS = {
   SagaStuck: 'SagaStuck',
 } as const;
 
+/** Step-record retention (SagaStepRecordRetention): records deleted, and old orders whose records were kept. */
+export function countStepRecordRetention(deleted: number, kept: number): void {
+  metrics.addMetric('StepRecordsDeleted', MetricUnit.Count, deleted);
+  metrics.addMetric('StepRecordsKeptOrders', MetricUnit.Count, kept);
+  metrics.publishStoredMetrics();
+}
+
 export function count(name: keyof typeof SAGA_METRICS): void {
   metrics.addMetric(SAGA_METRICS[name], MetricUnit.Count, 1);
   metrics.publishStoredMetrics();

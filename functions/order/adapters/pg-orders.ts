@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { getPool } from '../../shared/adapters/pg';
+import { getPool, unprepared, withTransaction } from '../../shared/adapters/pg';
 import type { OrderStatus, OrderView } from '../domain/schemas';
 import type { StepBody } from '../../shared/idempotency';
 
@@ -244,5 +244,81 @@ export async function listOrders(
   return r.rows.map((row) => {
     const { items: _items, ...rest } = view(row, []);
     return { ...rest, cursorTs: row.cursor_ts };
+  });
+}
+
+/** One window of the step-record retention (see use-cases/purge-step-records.ts). */
+export interface StepRecordPurge {
+  /** The window of order creation times looked at: [from, to); from is null before the first window (the watermark at -infinity). */
+  readonly from: Date | null;
+  readonly to: Date;
+  /** Orders created in the window. */
+  readonly orders: number;
+  /** Step records deleted, and the orders they belonged to. */
+  readonly records: number;
+  readonly purgedOrders: number;
+  /** Orders of the window whose records were kept: not terminal, or changed within the retention. */
+  readonly kept: string[];
+  /** The window ended at the retention's cutoff: nothing older is left to look at. */
+  readonly caughtUp: boolean;
+}
+
+/**
+ * Deletes the step records (`processed_messages`) of the orders created in the next window of
+ * `windowSeconds` behind the watermark (`saga_step_retention`), when the order is terminal and
+ * unchanged for `retentionDays`, and moves the watermark to the window's end. One transaction: the
+ * watermark row is locked first (two runs never take the same window), then one statement finds the
+ * window's orders through the BRIN index on `created_at`, deletes their records by primary key and
+ * moves the watermark. That statement gets the window's bounds as values and is planned at each call
+ * (`unprepared`): with bounds it cannot see (a generic plan, or bounds read in the same statement)
+ * PostgreSQL guesses a ninth of the table and hash-joins the whole of `processed_messages`
+ * (measured: 2.1 s against a few ms on 1 M orders).
+ */
+export async function purgeStepRecords(retentionDays: number, windowSeconds: number): Promise<StepRecordPurge> {
+  return withTransaction(async (tx) => {
+    const w = await tx.query<{ lo: string; hi: string; cutoff: string; lo_date: Date | number; hi_date: Date; cutoff_date: Date }>(
+      unprepared(
+        `SELECT lo::text, hi::text, cutoff::text, lo AS lo_date, hi AS hi_date, cutoff AS cutoff_date FROM (
+           SELECT s.watermark_created_at AS lo,
+                  LEAST(CASE WHEN s.watermark_created_at = '-infinity'
+                             THEN coalesce((SELECT min(created_at) FROM orders), now() - make_interval(days => $1))
+                             ELSE s.watermark_created_at END + make_interval(secs => $2),
+                        now() - make_interval(days => $1)) AS hi,
+                  now() - make_interval(days => $1) AS cutoff
+           FROM saga_step_retention s FOR UPDATE) w`,
+        [retentionDays, windowSeconds],
+      ),
+    );
+    const win = w.rows[0];
+    if (!win) throw new Error('saga_step_retention has no row: migration 1765000000000_saga-step-record-retention has not run');
+    const r = await tx.query<{ orders: string; records: string; purged_orders: string; kept: string[] }>(
+      unprepared(
+        `WITH batch AS (
+           SELECT id, (status IN ('CONFIRMED', 'CANCELLED') AND updated_at < $3::timestamptz) AS done
+           FROM orders WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz),
+         del AS (
+           DELETE FROM processed_messages m USING batch b WHERE b.done AND m.order_id = b.id::text
+           RETURNING m.order_id),
+         moved AS (
+           UPDATE saga_step_retention SET watermark_created_at = $2::timestamptz, updated_at = now()
+           WHERE $2::timestamptz > $1::timestamptz RETURNING 1)
+         SELECT (SELECT count(*) FROM batch) AS orders,
+                (SELECT count(*) FROM del) AS records,
+                (SELECT count(DISTINCT order_id) FROM del) AS purged_orders,
+                (SELECT coalesce(array_agg(id::text ORDER BY id), '{}') FROM batch WHERE NOT done) AS kept,
+                (SELECT count(*) FROM moved) AS moved`,
+        [win.lo, win.hi, win.cutoff],
+      ),
+    );
+    const row = r.rows[0]!;
+    return {
+      from: win.lo_date instanceof Date ? win.lo_date : null, // node-postgres reads -infinity as -Infinity
+      to: win.hi_date,
+      orders: Number(row.orders),
+      records: Number(row.records),
+      purgedOrders: Number(row.purged_orders),
+      kept: row.kept,
+      caughtUp: win.hi_date.getTime() >= win.cutoff_date.getTime(),
+    };
   });
 }

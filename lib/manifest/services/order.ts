@@ -96,6 +96,18 @@ export const orderService: ServiceDef = {
       implemented: true,
     },
     {
+      name: 'SagaStepRecordRetention',
+      kind: 'schedule',
+      entry: 'functions/order/handlers/step-record-retention.ts',
+      description: "Deletes the saga's step records (processed_messages) of orders terminal and unchanged for STEP_RECORD_RETENTION_DAYS (default 30, at least 15), walking the orders by creation time behind a watermark",
+      schedule: 'rate(1 hour)',
+      localIntervalSeconds: 60,
+      stores: ['postgres'],
+      timeoutSeconds: 300,
+      reservedConcurrency: 1,
+      implemented: true,
+    },
+    {
       name: 'SagaStarter',
       kind: 'consumer',
       entry: 'functions/order/handlers/saga-starter.ts',

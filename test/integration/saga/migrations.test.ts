@@ -84,6 +84,46 @@ describe('migrations', () => {
     expect((await db().query("SELECT to_regclass('public.outbox_unpublished') AS i")).rows[0].i).toBeNull();
   });
 
+  it('1765000000000 runs outside the transaction, so its BRIN index is built CONCURRENTLY; a build left invalid is rebuilt on the next run', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const migration = require('../../../migrations/1765000000000_saga-step-record-retention.js') as { up(pgm: { sql(s: string): void; noTransaction(): void }): void };
+    const sql: string[] = [];
+    let noTransaction = false;
+    migration.up({ sql: (x) => void sql.push(x), noTransaction: () => void (noTransaction = true) });
+    expect(noTransaction).toBe(true);
+    // Each statement goes alone: CREATE INDEX CONCURRENTLY refuses a transaction block, and several
+    // statements in one query are one.
+    expect(sql.find((x) => /CONCURRENTLY orders_created_brin ON orders USING brin \(created_at\)/.test(x))).toBeDefined();
+    const schema = `mig_brin_it_${process.pid}`;
+    const c = await db().connect();
+    try {
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}; SET search_path = ${schema};
+        CREATE TABLE orders (LIKE public.orders INCLUDING DEFAULTS);
+        INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_token, created_at)
+        SELECT gen_random_uuid(), 'u', 'CONFIRMED', 1, 'EUR', 't', '2026-01-01' FROM generate_series(1, 2);`);
+      // What an interrupted CREATE INDEX CONCURRENTLY leaves: an index of that name marked invalid
+      // (here a unique build that met duplicates).
+      await expect(c.query('CREATE UNIQUE INDEX CONCURRENTLY orders_created_brin ON orders (created_at)')).rejects.toThrow(/could not create unique index/);
+      expect((await c.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = '${schema}.orders_created_brin'::regclass`)).rows).toEqual([{ indisvalid: false }]);
+      for (const x of sql) await c.query(x);
+      const idx = await c.query(`SELECT i.indisvalid, am.amname FROM pg_index i JOIN pg_class k ON k.oid = i.indexrelid JOIN pg_am am ON am.oid = k.relam WHERE i.indexrelid = '${schema}.orders_created_brin'::regclass`);
+      expect(idx.rows).toEqual([{ indisvalid: true, amname: 'brin' }]);
+      // Each range summarized once the next starts filling (an unsummarized one matches every window).
+      expect((await c.query(`SELECT reloptions FROM pg_class WHERE oid = '${schema}.orders_created_brin'::regclass`)).rows).toEqual([{ reloptions: ['autosummarize=on'] }]);
+      expect((await c.query('SELECT watermark_created_at FROM saga_step_retention')).rows).toEqual([{ watermark_created_at: -Infinity }]);
+      // Run again (as after a crash before it was recorded): nothing doubled, nothing refused.
+      for (const x of sql) await c.query(x);
+      expect((await c.query('SELECT count(*)::int AS n FROM saga_step_retention')).rows[0].n).toBe(1);
+    } finally {
+      await c.query(`RESET search_path; DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+      c.release();
+    }
+    // And the real database has it, valid, through runMigrations' single transaction.
+    const applied = await db().query<{ name: string }>('SELECT name FROM pgmigrations');
+    expect(applied.rows.map((r) => r.name)).toContain('1765000000000_saga-step-record-retention');
+    expect((await db().query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.orders_created_brin'::regclass")).rows).toEqual([{ indisvalid: true }]);
+  });
+
   it('looks in the explicit folder, then MIGRATIONS_DIR, then next to the bundle or the repo', () => {
     const explicit = mkdtempSync(join(tmpdir(), 'mig-'));
     const fromEnv = mkdtempSync(join(tmpdir(), 'mig-env-'));

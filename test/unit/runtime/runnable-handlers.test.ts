@@ -5,7 +5,7 @@ describe('runnableHandlers: which consumers and schedules a local run starts', (
   it('starts every implemented one when no store list is given, and says which are not implemented', () => {
     const skipped: string[] = [];
     expect(runnableHandlers(manifest, 'consumer', {}, (m) => skipped.push(m))).toEqual(['SagaStarter', 'CatalogProjector']);
-    expect(runnableHandlers(manifest, 'schedule')).toEqual(['OrderOutboxRelay', 'OrderSagaSweeper', 'CatalogRelay']);
+    expect(runnableHandlers(manifest, 'schedule')).toEqual(['OrderOutboxRelay', 'OrderSagaSweeper', 'SagaStepRecordRetention', 'CatalogRelay']);
     expect(skipped).toEqual(['consumer NotificationConsumer is not implemented (manifest implemented:false): not started']);
   });
 
@@ -13,7 +13,7 @@ describe('runnableHandlers: which consumers and schedules a local run starts', (
     const skipped: string[] = [];
     const stores = ['postgres', 'kafka-producer', 'eventbus', 'saga', 'saga-describe'] as const;
     expect(runnableHandlers(manifest, 'consumer', { stores }, (m) => skipped.push(m))).toEqual(['SagaStarter']);
-    expect(runnableHandlers(manifest, 'schedule', { stores }, (m) => skipped.push(m))).toEqual(['OrderOutboxRelay', 'OrderSagaSweeper']);
+    expect(runnableHandlers(manifest, 'schedule', { stores }, (m) => skipped.push(m))).toEqual(['OrderOutboxRelay', 'OrderSagaSweeper', 'SagaStepRecordRetention']);
     expect(skipped).toContain('consumer CatalogProjector needs opensearch, redis, which this run does not have: not started');
     expect(skipped).toContain('schedule CatalogRelay needs docdb, which this run does not have: not started');
   });
