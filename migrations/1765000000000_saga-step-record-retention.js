@@ -4,9 +4,9 @@
  *
  * `processed_messages` keeps one row per (order, step), ~1.3 KB per order: ~11 GB a day at 100
  * orders/s, for ever. A record protects its step from running twice, which matters only while
- * something can still run the step: a redelivered order-created message (Kafka keeps it 7 days,
- * the dead-letter topic 14), a redriven or restarted execution (the sweeper restarts only orders
- * that are not terminal). The SagaStepRecordRetention schedule
+ * something can still run the step: a redelivered order-created message (7 days on its topic, then
+ * 7 on the dead-letter topic), a redriven execution (14 days; its order is not terminal) or a
+ * restarted one (the sweeper restarts only orders that are not terminal). The SagaStepRecordRetention schedule
  * (functions/order/use-cases/purge-step-records.ts) deletes the records of orders that are terminal
  * and unchanged for STEP_RECORD_RETENTION_DAYS (default 30, never under 15).
  *

@@ -5,9 +5,12 @@ import { countStepRecordRetention } from '../adapters/metrics';
 import { purgeOldStepRecords, type StepRecordRetentionReport } from '../use-cases/purge-step-records';
 
 /**
- * The shortest retention allowed: a step record must outlive every way its step can run again. The
- * dead-letter topic keeps an order-created message 14 days (Kafka's topics 7), and a redelivered
- * message starts a saga under the order id; the sweeper restarts only orders that are not terminal.
+ * The shortest retention allowed: a step record must outlive every way its step can run again.
+ * An order-created message can come back for 14 days (7 on its topic, then 7 on the dead-letter
+ * topic, from where an operator may replay it), and a redelivered message starts a saga under the
+ * order id; Step Functions redrives a failed execution for 14 days after it ended (its order is not
+ * terminal then, so its records stay anyway); the sweeper restarts only orders that are not terminal.
+ * (Step Functions also refuses a used execution name for 90 days: a second guard, not one relied on.)
  */
 export const MIN_RETENTION_DAYS = 15;
 
@@ -16,7 +19,7 @@ const config = loadConfig(
     STEP_RECORD_RETENTION_DAYS: z.coerce
       .number()
       .int()
-      .min(MIN_RETENTION_DAYS, `must be at least ${MIN_RETENTION_DAYS} days: the dead-letter topic keeps order-created messages 14 days, and a redelivered one must find its steps recorded`)
+      .min(MIN_RETENTION_DAYS, `must be at least ${MIN_RETENTION_DAYS} days: an order-created message can come back for 14 days (7 on its topic, 7 on the dead-letter topic), and its saga must find the steps recorded`)
       .default(30),
     STEP_RECORD_RETENTION_WINDOW_ORDERS: z.coerce.number().int().min(100).max(100000).default(5000),
     STEP_RECORD_RETENTION_MAX_SECONDS: z.coerce.number().positive().default(240),

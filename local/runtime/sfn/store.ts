@@ -47,8 +47,34 @@ export class MemoryExecutionStore implements ExecutionStore {
  */
 export class PgExecutionStore implements ExecutionStore {
   private readonly pool: Pool;
-  constructor(connectionString: string) {
+  private readonly retentionDays: number;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiring: Promise<unknown> | undefined;
+  /**
+   * @param opts.retentionDays how long an execution is kept after it ended, as Step Functions keeps a
+   *   Standard workflow's (90 days; LOCAL_SFN_RETENTION_DAYS). Expired ones are deleted at `init` and
+   *   then every hour; RUNNING ones never.
+   */
+  constructor(connectionString: string, opts: { retentionDays?: number } = {}) {
+    this.retentionDays = opts.retentionDays ?? retentionDaysFromEnv();
     this.pool = survivesLostConnections(new Pool(poolOptions(connectionString, 5)), (message, extra) => log.warn(`execution store: ${message}`, extra));
+  }
+
+  /** Deletes the executions that ended more than `days` ago; returns how many. */
+  async expire(days = this.retentionDays): Promise<number> {
+    const r = await this.pool.query(`DELETE FROM local_runtime.sfn_executions WHERE stop_date < now() - $1::float8 * interval '1 day' AND status <> 'RUNNING'`, [days]);
+    return r.rowCount ?? 0;
+  }
+
+  private scheduleExpiry(): void {
+    const run = () =>
+      this.expire().then(
+        (n) => n > 0 && log.info('execution store: expired executions deleted', { deleted: n, retentionDays: this.retentionDays }),
+        (err: Error) => log.warn('execution store: expiry failed (tried again in an hour)', { error: err.message }),
+      );
+    this.expiring = run();
+    this.expiryTimer = setInterval(() => void (this.expiring = run()), 3600_000);
+    this.expiryTimer.unref();
   }
 
   async init(): Promise<void> {
@@ -79,6 +105,7 @@ export class PgExecutionStore implements ExecutionStore {
     } finally {
       c.release();
     }
+    this.scheduleExpiry();
   }
 
   private static row(r: Record<string, unknown>): ExecutionRecord {
@@ -148,6 +175,16 @@ export class PgExecutionStore implements ExecutionStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.expiryTimer);
+    await this.expiring;
     await this.pool.end();
   }
+}
+
+function retentionDaysFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.LOCAL_SFN_RETENTION_DAYS?.trim();
+  if (!raw) return 90;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`invalid environment: LOCAL_SFN_RETENTION_DAYS must be a positive number of days, got "${raw}"`);
+  return n;
 }

@@ -139,6 +139,49 @@ describe('local Step Functions runner', () => {
     await pool.query('DELETE FROM local_runtime.sfn_executions WHERE execution_arn = $1', [alive.executionArn]);
   });
 
+  it('keeps an ended execution as long as Step Functions would (90 days), then deletes it at start-up; a RUNNING one never', async () => {
+    const day = 86400000;
+    const rec = (name: string, status: 'SUCCEEDED' | 'RUNNING', startedDaysAgo: number, stoppedDaysAgo?: number) => ({
+      executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`,
+      stateMachineArn: arn,
+      name,
+      status,
+      input: '{}',
+      startDate: new Date(Date.now() - startedDaysAgo * day),
+      history: [],
+      owner: `${hostname()}/1/expiry`, // pid 1 is alive: no runtime resumes the RUNNING one
+    });
+    const old = rec(`ended-91d-${run}`, 'SUCCEEDED', 92, 91);
+    const recent = rec(`ended-89d-${run}`, 'SUCCEEDED', 90, 89);
+    const running = rec(`running-200d-${run}`, 'RUNNING', 200);
+    const writer = new PgExecutionStore(endpoints().pgUrl, { retentionDays: 100000 }); // expires nothing itself
+    await writer.init();
+    for (const r of [old, recent, running]) await writer.create(r);
+    for (const [r, daysAgo] of [[old, 91], [recent, 89]] as const) await writer.finish({ ...r, stopDate: new Date(Date.now() - daysAgo * day), output: '{}' });
+    await writer.close();
+
+    const store = new PgExecutionStore(endpoints().pgUrl); // the default: 90 days
+    try {
+      await store.init(); // expires at start-up (and every hour after)
+      for (let i = 0; i < 100 && (await store.get(old.executionArn)) !== undefined; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await store.get(old.executionArn)).toBeUndefined();
+      expect((await store.get(recent.executionArn))?.status).toBe('SUCCEEDED');
+      expect((await store.get(running.executionArn))?.status).toBe('RUNNING');
+      expect(await store.expire(88)).toBeGreaterThanOrEqual(1); // the 89-day one
+      expect(await store.get(recent.executionArn)).toBeUndefined();
+      expect((await store.get(running.executionArn))?.status).toBe('RUNNING');
+    } finally {
+      await store.close();
+      await pool.query('DELETE FROM local_runtime.sfn_executions WHERE execution_arn = $1', [running.executionArn]);
+    }
+    process.env.LOCAL_SFN_RETENTION_DAYS = 'ninety';
+    try {
+      expect(() => new PgExecutionStore(endpoints().pgUrl)).toThrow('invalid environment: LOCAL_SFN_RETENTION_DAYS must be a positive number of days, got "ninety"');
+    } finally {
+      delete process.env.LOCAL_SFN_RETENTION_DAYS;
+    }
+  });
+
   it('serves StartExecution / DescribeExecution / ListExecutions to @aws-sdk/client-sfn through AWS_ENDPOINT_URL_SFN', async () => {
     expect(process.env.AWS_ENDPOINT_URL_SFN).toBe(p.awsUrl);
     const sfn = new SFNClient({}); // no endpoint in code: the SDK reads AWS_ENDPOINT_URL_SFN

@@ -144,7 +144,7 @@ describe('SagaStepRecordRetention', () => {
       jest.isolateModules(() => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         expect(() => require('../../../functions/order/handlers/step-record-retention')).toThrow(
-          /invalid environment: STEP_RECORD_RETENTION_DAYS: must be at least 15 days: the dead-letter topic keeps order-created messages 14 days/,
+          /invalid environment: STEP_RECORD_RETENTION_DAYS: must be at least 15 days: an order-created message can come back for 14 days \(7 on its topic, 7 on the dead-letter topic\)/,
         );
       });
     } finally {
