@@ -17,6 +17,9 @@
  *     What an order asked of PostgreSQL, in counters that do not move with the host's speed:
  *     order_pg_wal_bytes, order_pg_tuple_writes, order_pg_buffer_accesses, order_pg_transactions,
  *     and order_wal_in_inserts (its WAL over one pg_tps insert's, pg_tps_wal_bytes_per_insert).
+ *     The platform process's share in inserts (order_platform_cost_in_inserts), and the ratio to
+ *     pg_tps / 6 the rest of the machine's CPU would allow if PostgreSQL's cost nothing
+ *     (ratio_cap_if_postgres_were_free).
  *  3. latency: once the machine is quiet again (settle(): the burst leaves work behind it, e.g.
  *     PostgreSQL's autovacuum; rate_settle_s, rate_settle_cpu_ms), BENCH_ORDERS orders posted
  *     open-loop at BENCH_RATE orders/s; latency = from the POST
@@ -644,6 +647,14 @@ async function main(): Promise<void> {
     machine_cpu_ms_per_order: machineCpuMsPerOrder === null ? null : round(machineCpuMsPerOrder, 2),
     order_cost_in_inserts: machineCpuMsPerOrder !== null && ref.machineCpuMsPerInsert ? round(machineCpuMsPerOrder / ref.machineCpuMsPerInsert, 1) : null,
     order_postgres_cost_in_inserts: burstCpu.postgres !== null && ref.postgresCpuMsPerInsert ? round(burstCpu.postgres / ref.postgresCpuMsPerInsert, 1) : null,
+    // The platform process alone (gateway, handlers, ASL interpreter, Kafka clients), in the same inserts,
+    // and the ratio the run could reach if PostgreSQL's own CPU per order were zero (what the rest of the
+    // machine's CPU per order allows: 6 / (order cost - PostgreSQL's share of it)).
+    order_platform_cost_in_inserts: ref.machineCpuMsPerInsert ? round(cpuMsPerOrder / ref.machineCpuMsPerInsert, 1) : null,
+    ratio_cap_if_postgres_were_free:
+      machineCpuMsPerOrder !== null && burstCpu.postgres !== null && ref.machineCpuMsPerInsert && machineCpuMsPerOrder > burstCpu.postgres
+        ? round(6 / ((machineCpuMsPerOrder - burstCpu.postgres) / ref.machineCpuMsPerInsert), 3)
+        : null,
     // The same in work PostgreSQL was asked to do, which does not move with the host: per order in
     // the burst, and an order's WAL over one reference insert's.
     order_pg_wal_bytes: round(burstWork.walBytes, 0),
