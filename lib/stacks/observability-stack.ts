@@ -101,6 +101,16 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
+    // An hourly job never makes the 5-errors-in-5-minutes alarm below: it reports how far it is behind
+    // every run, and no report for 3 hours (failing or not running) alarms as well as a lag above a day.
+    alarm('StepRecordRetentionBehind', {
+      alarmDescription: "The saga's step-record retention (SagaStepRecordRetention) is more than a day behind its cutoff, or has not reported for 3 hours (Shop/StepRecordRetentionLagHours, service=order): processed_messages grows",
+      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'StepRecordRetentionLagHours', dimensionsMap: { service: 'order' }, period: Duration.hours(1), statistic: 'Minimum' }),
+      threshold: 24,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
     for (const [handler, dlq] of dlqs) {
       alarm(`${handler}DlqDepth`, {
         alarmDescription: `${handler}: records in the on-failure queue`,

@@ -12,10 +12,15 @@ export const SAGA_METRICS = {
   SagaStuck: 'SagaStuck',
 } as const;
 
-/** Step-record retention (SagaStepRecordRetention): records deleted, and old orders whose records were kept. */
-export function countStepRecordRetention(deleted: number, kept: number): void {
+/**
+ * Step-record retention (SagaStepRecordRetention), every run: records deleted, old orders whose
+ * records were kept, and how far the watermark is behind the cutoff (0 once caught up; alarmed when it
+ * stays above a day, or when no run reports it).
+ */
+export function reportStepRecordRetention(deleted: number, kept: number, lagHours: number): void {
   metrics.addMetric('StepRecordsDeleted', MetricUnit.Count, deleted);
   metrics.addMetric('StepRecordsKeptOrders', MetricUnit.Count, kept);
+  metrics.addMetric('StepRecordRetentionLagHours', MetricUnit.Count, lagHours);
   metrics.publishStoredMetrics();
 }
 

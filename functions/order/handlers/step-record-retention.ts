@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { loadConfig } from '../../shared/config';
 import { logger } from '../../shared/powertools';
-import { countStepRecordRetention } from '../adapters/metrics';
-import { purgeOldStepRecords, type StepRecordRetentionReport } from '../use-cases/purge-step-records';
+import { reportStepRecordRetention } from '../adapters/metrics';
+import { purgeOldStepRecords, retentionLagHours, type StepRecordRetentionReport } from '../use-cases/purge-step-records';
 
 /**
  * The shortest retention allowed: a step record must outlive every way its step can run again.
@@ -30,20 +30,21 @@ const config = loadConfig(
  * SagaStepRecordRetention (schedule): deletes the step records (`processed_messages`) of orders
  * terminal and unchanged for STEP_RECORD_RETENTION_DAYS. See use-cases/purge-step-records.ts.
  */
-export const handler = async (_event?: unknown): Promise<StepRecordRetentionReport> => {
+export const handler = async (_event?: unknown): Promise<StepRecordRetentionReport & { lagHours: number }> => {
   const report = await purgeOldStepRecords({
     retentionDays: config.STEP_RECORD_RETENTION_DAYS,
     targetOrdersPerWindow: config.STEP_RECORD_RETENTION_WINDOW_ORDERS,
     maxSeconds: config.STEP_RECORD_RETENTION_MAX_SECONDS,
   });
+  const lagHours = retentionLagHours(report, config.STEP_RECORD_RETENTION_DAYS);
+  reportStepRecordRetention(report.records, report.kept.length, lagHours);
   if (report.orders > 0 || report.kept.length > 0) {
-    countStepRecordRetention(report.records, report.kept.length);
-    logger.info('step records purged', { windows: report.windows, orders: report.orders, records: report.records, purgedOrders: report.purgedOrders, kept: report.kept.length, watermark: report.watermark?.toISOString(), caughtUp: report.caughtUp });
+    logger.info('step records purged', { windows: report.windows, orders: report.orders, records: report.records, purgedOrders: report.purgedOrders, kept: report.kept.length, watermark: report.watermark?.toISOString(), caughtUp: report.caughtUp, lagHours });
   }
   if (report.kept.length > 0) {
     // Not terminal, or changed within the retention, although created before the cutoff: the watermark
     // has passed them, so their records stay. Orders this old that are not terminal are alarmed by SagaStuck.
     logger.warn('step records kept: orders past the retention that are not terminal or changed recently', { orders: report.kept.slice(0, 100), count: report.kept.length });
   }
-  return report;
+  return { ...report, lagHours };
 };

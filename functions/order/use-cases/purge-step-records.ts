@@ -58,3 +58,10 @@ export async function purgeOldStepRecords(
   // The watermark moves only forwards: a window that ends before it (the cutoff behind it) leaves it.
   return { ...totals, watermark: last.from === null || last.to > last.from ? last.to : last.from, caughtUp: last.caughtUp };
 }
+
+/** How far the watermark is behind the cutoff (now - retentionDays), in hours to a tenth; 0 once caught up. */
+export function retentionLagHours(report: Pick<StepRecordRetentionReport, 'caughtUp' | 'watermark'>, retentionDays: number, now = Date.now()): number {
+  if (report.caughtUp || !report.watermark) return 0;
+  const behindMs = now - retentionDays * 86400_000 - report.watermark.getTime();
+  return Math.max(0, Math.round(behindMs / 360_000) / 10);
+}

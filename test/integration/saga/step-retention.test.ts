@@ -49,7 +49,7 @@ afterAll(async () => {
   await closeDb();
 });
 
-type Report = Omit<StepRecordRetentionReport, 'watermark'> & { watermark: string | null };
+type Report = Omit<StepRecordRetentionReport, 'watermark'> & { watermark: string | null; lagHours: number };
 const retention = (): Promise<Report> => p.handlers.invoke<Report>('SagaStepRecordRetention', scheduledEvent('SagaStepRecordRetention'));
 const watermark = async (): Promise<Date> => (await db().query<{ w: Date }>('SELECT watermark_created_at AS w FROM saga_step_retention')).rows[0]!.w;
 
@@ -98,6 +98,7 @@ describe('SagaStepRecordRetention', () => {
     expect(r.kept).not.toContain(confirmed);
     expect(r.kept).not.toContain(young);
     expect(r.caughtUp).toBe(true);
+    expect(r.lagHours).toBe(0);
     expect(r.windows).toBeGreaterThanOrEqual(1);
     // The watermark is at the cutoff (now - 30 days), give or take the run's own duration.
     const cutoff = Date.now() - 30 * DAY * 1000;

@@ -1,6 +1,6 @@
 /** The retention's window walk (use-cases/purge-step-records.ts) over a simulated order history; its SQL runs in test/integration/saga/step-retention.test.ts. */
 import type { StepRecordPurge } from '../../../functions/order/adapters/pg-orders';
-import { purgeOldStepRecords } from '../../../functions/order/use-cases/purge-step-records';
+import { purgeOldStepRecords, retentionLagHours } from '../../../functions/order/use-cases/purge-step-records';
 
 /** A history of `ratePerS` orders a second from `start` to `cutoff` (seconds); each purge takes its window from a watermark, as the SQL does. */
 function history(start: number, cutoff: number, ratePerS: number) {
@@ -56,5 +56,14 @@ describe('purgeOldStepRecords', () => {
     const r = await purgeOldStepRecords({ retentionDays: 60, targetOrdersPerWindow: 100, maxSeconds: 60 }, { purge });
     expect(r).toMatchObject({ windows: 1, orders: 0, caughtUp: true });
     expect(r.watermark).toEqual(new Date(5000));
+  });
+
+  it('reports how far it is behind the cutoff, in hours: 0 once caught up', () => {
+    const now = Date.UTC(2026, 11, 1);
+    const cutoff = now - 30 * 86400_000;
+    expect(retentionLagHours({ caughtUp: true, watermark: new Date(cutoff - 999 * 3600_000) }, 30, now)).toBe(0);
+    expect(retentionLagHours({ caughtUp: false, watermark: new Date(cutoff - 36 * 3600_000) }, 30, now)).toBe(36);
+    expect(retentionLagHours({ caughtUp: false, watermark: new Date(cutoff - 90 * 60_000) }, 30, now)).toBe(1.5);
+    expect(retentionLagHours({ caughtUp: false, watermark: new Date(cutoff + 60_000) }, 30, now)).toBe(0);
   });
 });
