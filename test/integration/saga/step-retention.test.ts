@@ -16,7 +16,10 @@ process.env.PAYMENT_PROVIDER_ATTEMPTS = '1';
 process.env.POWERTOOLS_LOG_LEVEL = process.env.LOGLEVEL ?? 'CRITICAL';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
-import { MemoryExecutionStore, scheduledEvent, startPlatform, type Platform } from '../../../local/runtime';
+import { endpoints } from '../../../local/engines/endpoints';
+import { createTopics, MemoryExecutionStore, scheduledEvent, startPlatform, type Platform } from '../../../local/runtime';
+import { manifest } from '../../../lib/manifest';
+import { closeProducer } from '../../../functions/shared/adapters/kafka';
 import type { StepRecordRetentionReport } from '../../../functions/order/use-cases/purge-step-records';
 import {
   CARDS,
@@ -41,11 +44,13 @@ jest.setTimeout(120000);
 const DAY = 86400;
 let p: Platform;
 beforeAll(async () => {
-  await migrate();
+  // The sagas publish their events: the topics must exist (this file may be the first on fresh engines).
+  await Promise.all([migrate(), createTopics(manifest, endpoints().kafkaBrokers)]);
   p = await startPlatform(platformOptions({ components: ['sfn', 'aws-endpoint'], executionStore: new MemoryExecutionStore() }));
 });
 afterAll(async () => {
   await p?.stop();
+  await closeProducer();
   await closeDb();
 });
 

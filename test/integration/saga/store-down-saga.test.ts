@@ -17,7 +17,9 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { endpoints } from '../../../local/engines/endpoints';
-import { MemoryExecutionStore, scheduledEvent, startPlatform, type Platform } from '../../../local/runtime';
+import { createTopics, MemoryExecutionStore, scheduledEvent, startPlatform, type Platform } from '../../../local/runtime';
+import { manifest } from '../../../lib/manifest';
+import { closeProducer } from '../../../functions/shared/adapters/kafka';
 import { closePool } from '../../../functions/shared/adapters/pg';
 import type { SweepReport } from '../../../functions/order/use-cases/sweep-sagas';
 import {
@@ -91,7 +93,8 @@ const AGE = 240;
 let p: Platform;
 
 beforeAll(async () => {
-  await migrate();
+  // The sagas publish their events: the topics must exist (this file may be the first on fresh engines).
+  await Promise.all([migrate(), createTopics(manifest, endpoints().kafkaBrokers)]);
   db(); // the test's own pool, made now: it reads the real database directly (endpoints() follows PG_URL)
   const port = await proxy.listen();
   const viaProxy = new URL(endpoints().pgUrl);
@@ -110,6 +113,7 @@ beforeAll(async () => {
 afterAll(async () => {
   proxy.up();
   await p?.stop();
+  await closeProducer();
   await closePool();
   await proxy.close();
   await closeDb();
