@@ -37,14 +37,14 @@ export const handler = async (_event?: unknown): Promise<StepRecordRetentionRepo
     maxSeconds: config.STEP_RECORD_RETENTION_MAX_SECONDS,
   });
   const lagHours = retentionLagHours(report, config.STEP_RECORD_RETENTION_DAYS);
-  reportStepRecordRetention(report.records, report.kept.length, lagHours);
-  if (report.orders > 0 || report.kept.length > 0) {
-    logger.info('step records purged', { windows: report.windows, orders: report.orders, records: report.records, purgedOrders: report.purgedOrders, kept: report.kept.length, watermark: report.watermark?.toISOString(), caughtUp: report.caughtUp, lagHours });
+  reportStepRecordRetention(report.records, report.keptCount, lagHours);
+  if (report.orders > 0 || report.keptCount > 0) {
+    logger.info('step records purged', { windows: report.windows, orders: report.orders, records: report.records, purgedOrders: report.purgedOrders, kept: report.keptCount, watermark: report.watermark?.toISOString(), caughtUp: report.caughtUp, lagHours });
   }
-  if (report.kept.length > 0) {
+  if (report.keptCount > 0) {
     // Not terminal, or changed within the retention, although created before the cutoff: the watermark
     // has passed them, so their records stay. Orders this old that are not terminal are alarmed by SagaStuck.
-    logger.warn('step records kept: orders past the retention that are not terminal or changed recently', { orders: report.kept.slice(0, 100), count: report.kept.length });
+    logger.warn('step records kept: orders past the retention that are not terminal or changed recently', { orders: report.kept.slice(0, 100), count: report.keptCount });
   }
   return { ...report, lagHours };
 };

@@ -16,13 +16,18 @@ export interface StepRecordRetentionReport {
   readonly orders: number;
   readonly records: number;
   readonly purgedOrders: number;
-  /** Orders whose records were kept although old enough: not terminal, or changed within the retention. */
+  /** Orders whose records were kept although old enough: not terminal, or changed within the retention (the first KEPT_LISTED). */
   readonly kept: string[];
+  /** How many such orders there were. */
+  readonly keptCount: number;
   /** Where the watermark stands after the run (order creation time). */
   readonly watermark: Date | null;
   /** Nothing older than the cutoff is left to look at. */
   readonly caughtUp: boolean;
 }
+
+/** The report names at most this many kept orders (it counts them all). */
+export const KEPT_LISTED = 1000;
 
 /** Window widths stay within one second and one day. */
 const MIN_WINDOW_S = 1;
@@ -43,7 +48,7 @@ export async function purgeOldStepRecords(
   const now = deps.now ?? Date.now;
   const deadline = now() + cfg.maxSeconds * 1000;
   let window = cfg.firstWindowSeconds ?? 60;
-  const totals = { windows: 0, orders: 0, records: 0, purgedOrders: 0, kept: [] as string[] };
+  const totals = { windows: 0, orders: 0, records: 0, purgedOrders: 0, kept: [] as string[], keptCount: 0 };
   let last: StepRecordPurge | undefined;
   do {
     last = await purge(cfg.retentionDays, window);
@@ -51,7 +56,8 @@ export async function purgeOldStepRecords(
     totals.orders += last.orders;
     totals.records += last.records;
     totals.purgedOrders += last.purgedOrders;
-    totals.kept.push(...last.kept);
+    totals.keptCount += last.kept.length;
+    totals.kept.push(...last.kept.slice(0, Math.max(0, KEPT_LISTED - totals.kept.length)));
     if (last.orders < cfg.targetOrdersPerWindow) window = Math.min(MAX_WINDOW_S, window * 2);
     else if (last.orders > 2 * cfg.targetOrdersPerWindow) window = Math.max(MIN_WINDOW_S, Math.floor(window / 2));
   } while (!last.caughtUp && now() < deadline);

@@ -100,6 +100,7 @@ describe('SagaStepRecordRetention', () => {
     expect(r.records).toBeGreaterThanOrEqual(before.get(confirmed)!.length + before.get(cancelled)!.length);
     expect(r.purgedOrders).toBeGreaterThanOrEqual(2);
     expect(r.kept).toEqual(expect.arrayContaining([changedLately, pending]));
+    expect(r.keptCount).toBe(r.kept.length);
     expect(r.kept).not.toContain(confirmed);
     expect(r.kept).not.toContain(young);
     expect(r.caughtUp).toBe(true);
@@ -118,7 +119,7 @@ describe('SagaStepRecordRetention', () => {
 
     // Nothing left behind the cutoff: the next run looks at the few milliseconds since, and deletes nothing.
     const again = await retention();
-    expect(again).toMatchObject({ records: 0, purgedOrders: 0, kept: [], caughtUp: true, windows: 1 });
+    expect(again).toMatchObject({ records: 0, purgedOrders: 0, kept: [], keptCount: 0, caughtUp: true, windows: 1 });
     expect(await stepsOf(pending)).toEqual(before.get(pending));
   });
 

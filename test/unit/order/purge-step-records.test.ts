@@ -1,6 +1,6 @@
 /** The retention's window walk (use-cases/purge-step-records.ts) over a simulated order history; its SQL runs in test/integration/saga/step-retention.test.ts. */
 import type { StepRecordPurge } from '../../../functions/order/adapters/pg-orders';
-import { purgeOldStepRecords, retentionLagHours } from '../../../functions/order/use-cases/purge-step-records';
+import { KEPT_LISTED, purgeOldStepRecords, retentionLagHours } from '../../../functions/order/use-cases/purge-step-records';
 
 /** A history of `ratePerS` orders a second from `start` to `cutoff` (seconds); each purge takes its window from a watermark, as the SQL does. */
 function history(start: number, cutoff: number, ratePerS: number) {
@@ -65,5 +65,19 @@ describe('purgeOldStepRecords', () => {
     expect(retentionLagHours({ caughtUp: false, watermark: new Date(cutoff - 36 * 3600_000) }, 30, now)).toBe(36);
     expect(retentionLagHours({ caughtUp: false, watermark: new Date(cutoff - 90 * 60_000) }, 30, now)).toBe(1.5);
     expect(retentionLagHours({ caughtUp: false, watermark: new Date(cutoff + 60_000) }, 30, now)).toBe(0);
+  });
+
+  it('counts every kept order and names the first thousand', async () => {
+    let n = 0;
+    const purge = async (): Promise<StepRecordPurge> => {
+      n++;
+      const kept = Array.from({ length: 600 }, (_, i) => `order-${n}-${i}`);
+      return { from: new Date(n * 1000), to: new Date((n + 1) * 1000), orders: 600, records: 0, purgedOrders: 0, kept, caughtUp: n === 3 };
+    };
+    const r = await purgeOldStepRecords({ retentionDays: 30, targetOrdersPerWindow: 500, maxSeconds: 60 }, { purge });
+    expect(r.keptCount).toBe(1800);
+    expect(r.kept).toHaveLength(KEPT_LISTED);
+    expect(r.kept[0]).toBe('order-1-0');
+    expect(r.kept[KEPT_LISTED - 1]).toBe('order-2-399');
   });
 });

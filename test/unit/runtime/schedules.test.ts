@@ -35,12 +35,30 @@ describe('local schedules', () => {
     const mod = jest.requireActual('../../fixtures/runtime/handlers') as typeof fixtures;
     expect(mod.ticks.length).toBeGreaterThanOrEqual(3);
     expect(mod.maxRunning).toBe(1);
-    expect(mod.ticks[0]).toEqual({ source: 'aws.events', detailType: 'Scheduled Event' });
+    expect(mod.ticks[0]).toEqual({ source: 'aws.events', detailType: 'Scheduled Event', rule: expect.stringMatching(/rule\/shop-local\/TickSchedule$/) });
   });
 
   it('rejects runNow for a handler that is not scheduled', async () => {
     const s = startSchedules({ manifest, handlers: new HandlerRegistry(manifest), intervalMs: 1000 });
     await expect(s.runNow('Nope')).rejects.toThrow(/not a running schedule/);
     await s.stop();
+  });
+
+  it("runs a handler with its own localIntervalSeconds at that interval, the others at the runtime's", async () => {
+    const mod = jest.requireActual('../../fixtures/runtime/handlers') as typeof fixtures;
+    const tick = manifest.services[0]!.handlers[0]!;
+    const twoHandlers: PlatformManifest = {
+      ...manifest,
+      services: [{ ...manifest.services[0]!, handlers: [tick, { ...tick, name: 'SlowTick', localIntervalSeconds: 3600 }] }],
+    };
+    const before = mod.ticks.length;
+    const s = startSchedules({ manifest: twoHandlers, handlers: new HandlerRegistry(twoHandlers), intervalMs: 5 });
+    await new Promise((r) => setTimeout(r, 150));
+    await s.stop();
+    // Both run the same fixture export; only Tick's runs happened (SlowTick is due in an hour).
+    const runs = mod.ticks.slice(before);
+    expect(s.handlers).toEqual(['Tick', 'SlowTick']);
+    expect(runs.filter((t) => t.rule?.endsWith('/TickSchedule')).length).toBeGreaterThanOrEqual(3);
+    expect(runs.filter((t) => t.rule?.endsWith('/SlowTickSchedule'))).toEqual([]);
   });
 });
