@@ -205,6 +205,14 @@ export class ObservabilityStack extends Stack {
             right: [expr(search('ProjectionLag', 'Maximum'), 'projection lag max')],
           }),
         ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Saga housekeeping: sweeper restarts and stuck orders; step-record retention',
+            width: 24,
+            left: [expr(search('SagaRestarted'), 'saga restarts'), expr(search('SagaStuck'), 'stuck orders'), expr(search('StepRecordsDeleted'), 'step records deleted')],
+            right: [expr(search('StepRecordRetentionLagHours', 'Maximum', 3600), 'retention lag (h)')],
+          }),
+        ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms })],
       ],
     });

@@ -347,7 +347,7 @@ describe.each(STAGES)('%s stage', (stage) => {
     expect(has((a) => a.MetricName === 'StepRecordRetentionLagHours' && a.Threshold === 24 && a.TreatMissingData === 'breaching' && a.Period === 3600 && a.EvaluationPeriods === 3)).toBe(true);
     for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
     const dashboard = JSON.stringify(s().templates.Observability.findResources('AWS::CloudWatch::Dashboard'));
-    for (const m of ['OrdersPlaced', 'CacheHit', 'CacheMiss', 'OffsetLag', 'p99', 'ExecutionsSucceeded']) expect([m, dashboard.includes(m)]).toEqual([m, true]);
+    for (const m of ['OrdersPlaced', 'CacheHit', 'CacheMiss', 'OffsetLag', 'p99', 'ExecutionsSucceeded', 'SagaRestarted', 'SagaStuck', 'StepRecordRetentionLagHours', 'StepRecordsDeleted']) expect([m, dashboard.includes(m)]).toEqual([m, true]);
   });
 
   test('Managed Grafana is off by default', () => {
