@@ -197,42 +197,107 @@ export async function publishPendingForKey(key: string, opts: { readonly eventBu
   return rows.length;
 }
 
+/** What one relay batch did: rows sent, rows that failed (with why), rows held behind a failed row of their key. */
+export interface BatchOutcome {
+  readonly sent: OutboxRow[];
+  readonly failed: Array<{ row: OutboxRow; error: string }>;
+  readonly held: OutboxRow[];
+  /** Sending looked impossible (the broker or the bus down): the relay stops its sweep. */
+  readonly unreachable: boolean;
+}
+
+/** After this many rows in a row fail on their own, the sender is taken to be down and the rest of the batch is not tried. */
+export const FAILURES_BEFORE_UNREACHABLE = 3;
+
+const errorText = (err: unknown): string => String((err as Error)?.message ?? err).slice(0, 500);
+
+/**
+ * Sends a relay batch so that one row the broker refuses (say, a message over its size limit) does
+ * not hold back the others: the batch goes in one request; if that fails, row by row, oldest first.
+ * A row of a key that already failed in this batch is held (not sent, not counted): an order's events
+ * keep their order. After FAILURES_BEFORE_UNREACHABLE failures in a row the sender is taken to be down
+ * and the rows not yet tried fail with the batch's error. `sendRows` is `send` (injectable for tests).
+ */
+export async function sendIsolating(rows: readonly OutboxRow[], sendRows: (rows: readonly OutboxRow[]) => Promise<void> = send): Promise<BatchOutcome> {
+  try {
+    await sendRows(rows);
+    return { sent: [...rows], failed: [], held: [], unreachable: false };
+  } catch (batchError) {
+    const sent: OutboxRow[] = [];
+    const failed: Array<{ row: OutboxRow; error: string }> = [];
+    const held: OutboxRow[] = [];
+    const failedKeys = new Set<string>();
+    let streak = 0;
+    let i = 0;
+    for (; i < rows.length && streak < FAILURES_BEFORE_UNREACHABLE; i++) {
+      const row = rows[i]!;
+      if (failedKeys.has(row.key)) {
+        held.push(row);
+        continue;
+      }
+      try {
+        await sendRows([row]);
+        sent.push(row);
+        streak = 0;
+      } catch (err) {
+        failed.push({ row, error: errorText(err) });
+        failedKeys.add(row.key);
+        streak++;
+      }
+    }
+    for (; i < rows.length; i++) failed.push({ row: rows[i]!, error: errorText(batchError) });
+    return { sent, failed, held, unreachable: streak >= FAILURES_BEFORE_UNREACHABLE };
+  }
+}
+
 /**
  * The relay: publishes the rows older than `minAgeMs` (younger ones are being published by
  * the writer right now), oldest first, in batches. Rows are locked with SKIP LOCKED so several
- * relays never send the same batch at once. Returns how many went out; a failing batch is counted
- * on the rows and retried on the next sweep.
+ * relays never send the same batch at once. A row that cannot be sent does not hold back the
+ * others (`sendIsolating`): it is counted (`attempts`, `last_error`) and tried again on the next
+ * sweep, and the sweep goes on past it (each batch starts after the last id of the one before).
+ * Returns how many rows went out, failed, and were held behind a failed row of their key.
  */
-export async function relayPending(opts: { readonly limit?: number; readonly minAgeMs?: number; readonly maxBatches?: number } = {}): Promise<{ published: number; failed: number }> {
+export async function relayPending(
+  opts: { readonly limit?: number; readonly minAgeMs?: number; readonly maxBatches?: number; readonly sendRows?: (rows: readonly OutboxRow[]) => Promise<void> } = {},
+): Promise<{ published: number; failed: number; held: number }> {
   const limit = opts.limit ?? 500;
   const minAgeMs = opts.minAgeMs ?? 2000;
   let published = 0;
   let failed = 0;
+  let held = 0;
+  let after = '0';
   for (let batch = 0; batch < (opts.maxBatches ?? 20); batch++) {
-    const n = await withTransaction(async (tx) => {
+    const out = await withTransaction(async (tx) => {
       const r = await tx.query(
         unprepared(
           `SELECT id, topic, message_key, payload FROM outbox
-           WHERE published_at IS NULL AND created_at <= now() - ($2::int * interval '1 millisecond')
+           WHERE published_at IS NULL AND created_at <= now() - ($2::int * interval '1 millisecond') AND id > $3::bigint
            ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-          [limit, minAgeMs],
+          [limit, minAgeMs, after],
         ),
       );
       const rows = r.rows.map(rowOf);
-      if (rows.length === 0) return 0;
-      try {
-        await send(rows);
-      } catch (err) {
-        await tx.query(unprepared('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [rows.map((x) => x.id), String((err as Error).message).slice(0, 500)]));
-        failed += rows.length;
-        return -1;
+      if (rows.length === 0) return undefined;
+      const o = await sendIsolating(rows, opts.sendRows);
+      if (o.failed.length > 0) {
+        await tx.query(
+          unprepared(
+            `UPDATE outbox o SET attempts = o.attempts + 1, last_error = f.error
+             FROM unnest($1::bigint[], $2::text[]) AS f(id, error) WHERE o.id = f.id`,
+            [o.failed.map((f) => f.row.id), o.failed.map((f) => f.error)],
+          ),
+        );
       }
-      await tx.query(unprepared('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((x) => x.id)]));
-      return rows.length;
+      if (o.sent.length > 0) await tx.query(unprepared('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [o.sent.map((x) => x.id)]));
+      return { o, full: rows.length === limit, last: rows[rows.length - 1]!.id };
     });
-    if (n <= 0) break;
-    published += n;
-    if (n < limit) break;
+    if (!out) break;
+    published += out.o.sent.length;
+    failed += out.o.failed.length;
+    held += out.o.held.length;
+    after = out.last;
+    if (out.o.unreachable || !out.full) break;
   }
-  return { published, failed };
+  return { published, failed, held };
 }

@@ -101,6 +101,13 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
+    alarm('OutboxRelayFailing', {
+      alarmDescription: 'The outbox relay could not send some events for 15 minutes (Shop/OutboxRelayFailed, service=order): Kafka or the bus refuses them or is down; the rows stay in the outbox with their last_error',
+      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'OutboxRelayFailed', dimensionsMap: { service: 'order' }, period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
     // An hourly job never makes the 5-errors-in-5-minutes alarm below: it reports how far it is behind
     // every run, and no report for 3 hours (failing or not running) alarms as well as a lag above a day.
     alarm('StepRecordRetentionBehind', {

@@ -343,6 +343,7 @@ describe.each(STAGES)('%s stage', (stage) => {
     expect(has((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toBe(true);
     expect(has((a) => a.MetricName === 'OffsetLag')).toBe(true);
     expect(has((a) => a.MetricName === 'SagaStuck' && a.Namespace === 'Shop' && a.Threshold === 1)).toBe(true);
+    expect(has((a) => a.MetricName === 'OutboxRelayFailed' && a.Threshold === 0 && a.EvaluationPeriods === 3)).toBe(true);
     // The hourly retention: a lag above a day, or no report for 3 hours (missing data breaches).
     expect(has((a) => a.MetricName === 'StepRecordRetentionLagHours' && a.Threshold === 24 && a.TreatMissingData === 'breaching' && a.Period === 3600 && a.EvaluationPeriods === 3)).toBe(true);
     for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);

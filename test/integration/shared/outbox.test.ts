@@ -87,6 +87,33 @@ it('the relay sends the rows older than its minimum age and deletes them; younge
   expect(await onKafka(young, 1)).toHaveLength(1);
 });
 
+it("a row the broker refuses does not hold back the relay: the rows after it go, the refused one stays counted, and its order's later events wait behind it", async () => {
+  const poisoned = randomUUID();
+  const other = randomUUID();
+  // Oldest first: the refused row heads the batch (over message.max.bytes: a real refusal).
+  const [tooLarge] = await write([message(poisoned, 'TooLarge', { blob: 'x'.repeat(1_200_000) })]);
+  const otherRows = await write([message(other, 'Fine1'), message(other, 'Fine2')]);
+  await write([message(poisoned, 'After')]);
+  await backdate(poisoned, 120);
+  await backdate(other, 120);
+  try {
+    const r = await relayPending({ minAgeMs: 60_000 });
+    expect(r.failed).toBeGreaterThanOrEqual(1);
+    expect(r.held).toBeGreaterThanOrEqual(1);
+    expect(r.published).toBeGreaterThanOrEqual(2);
+    expect(await rowsOf(other)).toEqual([]);
+    expect((await onKafka(other, 2)).sort()).toEqual(otherRows.map((x) => x.event.id).sort());
+    expect(await rowsOf(poisoned)).toEqual([
+      { type: 'TooLarge', attempts: 1, last_error: expect.stringMatching(/too large|larger|MESSAGE_TOO_LARGE|timed out/i) },
+      { type: 'After', attempts: 0, last_error: null },
+    ]);
+    expect(kafka.messages.filter((m) => m.key === poisoned)).toEqual([]);
+    expect(tooLarge).toBeDefined();
+  } finally {
+    await db().query('DELETE FROM outbox WHERE message_key = $1', [poisoned]);
+  }
+});
+
 it('the relay skips rows another relay holds (SKIP LOCKED) and sends them once released', async () => {
   const key = randomUUID();
   await write([message(key, 'Held')]);
