@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { PoolClient } from 'pg';
 import { getPool, unprepared, withTransaction } from './adapters/pg';
-import { getProducer } from './adapters/kafka';
+import { closeProducer, getProducer } from './adapters/kafka';
 import type { Envelope } from './events';
 import { logger, traced } from './powertools';
 
@@ -110,7 +110,16 @@ const kafkaSender = new GroupSender<KafkaItem>(async (items) => {
     byTopic.set(i.topic, list);
   }
   const producer = await timeout(getProducer(), PUBLISH_TIMEOUT_MS, 'Kafka connect');
-  await timeout(producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }), PUBLISH_TIMEOUT_MS, 'Kafka send');
+  try {
+    await timeout(producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }), PUBLISH_TIMEOUT_MS, 'Kafka send');
+  } catch (err) {
+    // After a failed send the idempotent producer's sequence numbers can be out of step with the
+    // broker's (a request given up on by the timeout above may still land; a partly refused batch):
+    // a CI run saw every later send to that partition refused with "out of order sequence number".
+    // The next send gets a new producer (a new producer id, so fresh sequences).
+    await closeProducer();
+    throw err;
+  }
 }, 1000);
 
 type BusItem = { bus: string; event: Envelope };

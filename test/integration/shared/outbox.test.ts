@@ -66,6 +66,10 @@ it('a send Kafka refuses keeps the row, with the attempt and the error, for the 
   expect(await publishNow(rows)).toBe(false);
   expect(await rowsOf(key)).toEqual([{ type: 'TooLarge', attempts: 1, last_error: expect.stringMatching(/too large|larger|MESSAGE_TOO_LARGE|timed out/i) }]);
   await db().query('DELETE FROM outbox WHERE message_key = $1', [key]); // no later relay of this run should try it again
+  // The producer is not left broken: events of the same key (the same partition) go out at once.
+  const next = await write([message(key, 'After1'), message(key, 'After2')]);
+  expect(await publishNow(next)).toBe(true);
+  expect((await onKafka(key, 2)).sort()).toEqual(next.map((r) => r.event.id).sort());
 });
 
 it('the relay sends the rows older than its minimum age and deletes them; younger rows stay for their writer', async () => {
@@ -97,16 +101,20 @@ it("a row the broker refuses does not hold back the relay: the rows after it go,
   await backdate(poisoned, 120);
   await backdate(other, 120);
   try {
-    const r = await relayPending({ minAgeMs: 60_000 });
-    expect(r.failed).toBeGreaterThanOrEqual(1);
-    expect(r.held).toBeGreaterThanOrEqual(1);
-    expect(r.published).toBeGreaterThanOrEqual(2);
-    expect(await rowsOf(other)).toEqual([]);
-    expect((await onKafka(other, 2)).sort()).toEqual(otherRows.map((x) => x.event.id).sort());
-    expect(await rowsOf(poisoned)).toEqual([
-      { type: 'TooLarge', attempts: 1, last_error: expect.stringMatching(/too large|larger|MESSAGE_TOO_LARGE|timed out/i) },
-      { type: 'After', attempts: 0, last_error: null },
-    ]);
+    // Other test files' platforms run relays on this outbox too (every 500 ms): any of them may be the
+    // one that takes these rows, so this checks what became of the rows, not one call's counts.
+    await relayPending({ minAgeMs: 60_000 });
+    await until('the rows behind the refused one to be sent', async () => ((await rowsOf(other)).length === 0 ? true : undefined), 30000);
+    // Each of them, at least once: the refused batch may have landed them already (its other
+    // partitions took their messages), and then the row-by-row retry sends them again; consumers
+    // dedupe on the envelope id.
+    expect([...new Set(await onKafka(other, 2))].sort()).toEqual(otherRows.map((x) => x.event.id).sort());
+    const [refused, after] = await until('the refused row to be counted', async () => {
+      const rows = await rowsOf(poisoned);
+      return rows[0] && rows[0].attempts >= 1 ? rows : undefined;
+    }, 30000);
+    expect(refused).toEqual({ type: 'TooLarge', attempts: expect.any(Number), last_error: expect.stringMatching(/too large|larger|MESSAGE_TOO_LARGE|timed out/i) });
+    expect(after).toEqual({ type: 'After', attempts: 0, last_error: null }); // held behind it, never tried
     expect(kafka.messages.filter((m) => m.key === poisoned)).toEqual([]);
     expect(tooLarge).toBeDefined();
   } finally {
