@@ -115,7 +115,7 @@ const kafkaSender = new GroupSender<KafkaItem>(async (items) => {
   } catch (err) {
     // After a failed send the idempotent producer's sequence numbers can be out of step with the
     // broker's (a request given up on by the timeout above may still land; a partly refused batch):
-    // a CI run saw every later send to that partition refused with "out of order sequence number".
+    // a test run saw a later send to that partition refused with "out of order sequence number".
     // The next send gets a new producer (a new producer id, so fresh sequences).
     await closeProducer();
     throw err;
