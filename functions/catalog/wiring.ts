@@ -1,4 +1,4 @@
-import { getKafka, getProducer } from '../shared/adapters/kafka';
+import { getKafka, withProducer } from '../shared/adapters/kafka';
 import { getMongoDb } from '../shared/adapters/mongo';
 import { getOpenSearch } from '../shared/adapters/opensearch';
 import { getRedis } from '../shared/adapters/redis';
@@ -47,5 +47,5 @@ export function catalogCache(): Promise<RedisCatalogCache> {
 
 export function publisher(): KafkaCatalogPublisher {
   getKafka();
-  return new KafkaCatalogPublisher(getProducer, config.CATALOG_TOPIC);
+  return new KafkaCatalogPublisher((fn) => withProducer(fn), config.CATALOG_TOPIC);
 }

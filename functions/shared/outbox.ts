@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { PoolClient } from 'pg';
 import { getPool, unprepared, withTransaction } from './adapters/pg';
-import { closeProducer, getProducer } from './adapters/kafka';
+import { getProducer, withProducer } from './adapters/kafka';
 import type { Envelope } from './events';
 import { logger, traced } from './powertools';
 
@@ -109,17 +109,12 @@ const kafkaSender = new GroupSender<KafkaItem>(async (items) => {
     list.push({ key: i.key, value: i.value, headers: i.headers });
     byTopic.set(i.topic, list);
   }
-  const producer = await timeout(getProducer(), PUBLISH_TIMEOUT_MS, 'Kafka connect');
-  try {
-    await timeout(producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }), PUBLISH_TIMEOUT_MS, 'Kafka send');
-  } catch (err) {
-    // After a failed send the idempotent producer's sequence numbers can be out of step with the
-    // broker's (a request given up on by the timeout above may still land; a partly refused batch):
-    // a test run saw a later send to that partition refused with "out of order sequence number".
-    // The next send gets a new producer (a new producer id, so fresh sequences).
-    await closeProducer();
-    throw err;
-  }
+  // A failed send (a partly refused batch; one given up on by the timeout that may still land)
+  // leaves the next send a new producer: withProducer.
+  await withProducer(
+    (producer) => timeout(producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }), PUBLISH_TIMEOUT_MS, 'Kafka send'),
+    () => timeout(getProducer(), PUBLISH_TIMEOUT_MS, 'Kafka connect'),
+  );
 }, 1000);
 
 type BusItem = { bus: string; event: Envelope };

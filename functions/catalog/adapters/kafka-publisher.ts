@@ -17,24 +17,29 @@ export function toEnvelope(item: Extract<RelayItem, { kind: 'event' }>) {
   return envelope({ id: item.eventId, type: item.event.type, source: CATALOG_EVENT_SOURCE, data, time: new Date(item.time), version: 1 });
 }
 
-/** Publishes with acks from all in-sync replicas; one send keeps the per-key order. */
+/**
+ * Publishes with acks from all in-sync replicas; one send keeps the per-key order. `withProducer`
+ * runs a send with the shared producer (adapters/kafka.ts: a failed send leaves the next one a new
+ * producer).
+ */
 export class KafkaCatalogPublisher implements EventPublisher {
   constructor(
-    private readonly producer: () => Promise<Producer>,
+    private readonly withProducer: <T>(fn: (p: Producer) => Promise<T>) => Promise<T>,
     readonly topic: string,
   ) {}
 
   async publish(items: ReadonlyArray<Extract<RelayItem, { kind: 'event' }>>): Promise<void> {
     if (items.length === 0) return;
-    const p = await this.producer();
-    await p.send({
-      topic: this.topic,
-      acks: -1,
-      messages: items.map((i) => ({
-        key: i.aggregateId,
-        value: JSON.stringify(toEnvelope(i)),
-        headers: { 'event-type': i.event.type, 'event-id': i.eventId },
-      })),
-    });
+    await this.withProducer((p) =>
+      p.send({
+        topic: this.topic,
+        acks: -1,
+        messages: items.map((i) => ({
+          key: i.aggregateId,
+          value: JSON.stringify(toEnvelope(i)),
+          headers: { 'event-type': i.event.type, 'event-id': i.eventId },
+        })),
+      }),
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getProducer } from '../../shared/adapters/kafka';
+import { withProducer } from '../../shared/adapters/kafka';
 import { EnvelopeSchema } from '../../shared/events';
 import { logger } from '../../shared/powertools';
 import { flushMetrics } from '../metrics';
@@ -58,16 +58,17 @@ export function decodeRecords(event: MskEvent): { events: ProjectedEvent[]; pois
 
 async function deadLetter(poison: readonly PoisonRecord[]): Promise<void> {
   if (poison.length === 0) return;
-  const p = await getProducer();
-  await p.send({
-    topic: DEAD_LETTER_TOPIC,
-    acks: -1,
-    messages: poison.map((x) => ({
-      key: `${x.topic}-${x.partition}-${x.offset}`,
-      value: JSON.stringify({ consumer: 'catalog-projector', ...x }),
-      headers: { error: x.error.slice(0, 1000) },
-    })),
-  });
+  await withProducer((p) =>
+    p.send({
+      topic: DEAD_LETTER_TOPIC,
+      acks: -1,
+      messages: poison.map((x) => ({
+        key: `${x.topic}-${x.partition}-${x.offset}`,
+        value: JSON.stringify({ consumer: 'catalog-projector', ...x }),
+        headers: { error: x.error.slice(0, 1000) },
+      })),
+    }),
+  );
   logger.warn('poison catalog events sent to the dead-letter topic', { count: poison.length });
 }
 

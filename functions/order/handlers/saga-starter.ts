@@ -1,7 +1,7 @@
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { loadConfig } from '../../shared/config';
-import { getProducer } from '../../shared/adapters/kafka';
+import { withProducer } from '../../shared/adapters/kafka';
 import { logger } from '../../shared/powertools';
 import { SfnSagaStarter } from '../adapters/sfn-saga-starter';
 import { parseOrderCreated, startSaga } from '../use-cases/start-saga';
@@ -11,11 +11,12 @@ const starter = new SfnSagaStarter(config.STATE_MACHINE_ARN);
 const CONCURRENCY = 16;
 
 async function deadLetter(record: MSKRecord, error: string): Promise<void> {
-  const p = await getProducer();
-  await p.send({
-    topic: 'dead-letter',
-    messages: [{ key: record.key ? Buffer.from(record.key, 'base64').toString('utf8') : null, value: JSON.stringify({ source: 'saga-starter', error, topic: record.topic, partition: record.partition, offset: record.offset, value: record.value }) }],
-  });
+  await withProducer((p) =>
+    p.send({
+      topic: 'dead-letter',
+      messages: [{ key: record.key ? Buffer.from(record.key, 'base64').toString('utf8') : null, value: JSON.stringify({ source: 'saga-starter', error, topic: record.topic, partition: record.partition, offset: record.offset, value: record.value }) }],
+    }),
+  );
 }
 
 /**

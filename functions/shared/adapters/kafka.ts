@@ -50,3 +50,23 @@ export async function closeProducer(): Promise<void> {
   producer = undefined;
   if (p) await (await p).disconnect().catch(() => undefined);
 }
+
+/**
+ * Runs `fn` with the shared idempotent producer. If it throws, the producer is closed (when it is
+ * still the shared one), so the next caller gets a new one: a new producer id, fresh sequence
+ * numbers. After a failed or abandoned send, kafkajs's idempotent producer can be out of step with the
+ * broker, and then every later send to that partition is refused with "out of order sequence number"
+ * (a test run here saw it after a partly refused batch; kafkajs issue #598). `connect` replaces
+ * `getProducer`, e.g. to bound the wait for a connection.
+ */
+export async function withProducer<T>(fn: (p: Producer) => Promise<T>, connect: () => Promise<Producer> = getProducer): Promise<T> {
+  const p = await connect();
+  try {
+    return await fn(p);
+  } catch (err) {
+    const current = producer;
+    if (current && (await current.catch(() => undefined)) === p) await closeProducer();
+    throw err;
+  }
+}
+

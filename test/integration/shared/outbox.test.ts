@@ -12,7 +12,7 @@ import { endpoints } from '../../../local/engines/endpoints';
 import { createTopics } from '../../../local/runtime';
 import { manifest } from '../../../lib/manifest';
 import { closePool, getPool, withTransaction } from '../../../functions/shared/adapters/pg';
-import { closeProducer } from '../../../functions/shared/adapters/kafka';
+import { closeProducer, getProducer } from '../../../functions/shared/adapters/kafka';
 import { enqueue, publishNow, publishPendingForKey, relayPending, type OutboxMessage } from '../../../functions/shared/outbox';
 import { envelope } from '../../../functions/shared/events';
 import { closeDb, collectTopic, db, migrate, until, type TopicCollector } from '../saga/helpers';
@@ -63,7 +63,11 @@ it('a send Kafka refuses keeps the row, with the attempt and the error, for the 
   const key = randomUUID();
   // Over the broker's message.max.bytes (1 MiB): a real refusal, not a stand-in.
   const rows = await write([message(key, 'TooLarge', { blob: 'x'.repeat(1_200_000) })]);
+  const producerBefore = await getProducer();
   expect(await publishNow(rows)).toBe(false);
+  // The failed send closed the producer: the next send gets a new one (a new producer id, fresh
+  // sequence numbers; withProducer in adapters/kafka.ts).
+  expect(await getProducer()).not.toBe(producerBefore);
   expect(await rowsOf(key)).toEqual([{ type: 'TooLarge', attempts: 1, last_error: expect.stringMatching(/too large|larger|MESSAGE_TOO_LARGE|timed out/i) }]);
   await db().query('DELETE FROM outbox WHERE message_key = $1', [key]); // no later relay of this run should try it again
   // The producer is not left broken: events of the same key (the same partition) go out at once.
