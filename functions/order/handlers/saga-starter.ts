@@ -10,11 +10,21 @@ const config = loadConfig(z.object({ STATE_MACHINE_ARN: z.string().startsWith('a
 const starter = new SfnSagaStarter(config.STATE_MACHINE_ARN);
 const CONCURRENCY = 16;
 
-async function deadLetter(record: MSKRecord, error: string): Promise<void> {
+/**
+ * The batch's poison records to `dead-letter`, in ONE send after the batch: concurrent sends on
+ * kafkajs's idempotent producer can be refused with "out of order sequence number" (kafkajs #598),
+ * and a failed send closes the producer under any other send still using it.
+ */
+async function deadLetter(poison: ReadonlyArray<{ record: MSKRecord; error: string }>): Promise<void> {
+  if (poison.length === 0) return;
+  const ordered = [...poison].sort((a, b) => a.record.partition - b.record.partition || Number(a.record.offset) - Number(b.record.offset));
   await withProducer((p) =>
     p.send({
       topic: 'dead-letter',
-      messages: [{ key: record.key ? Buffer.from(record.key, 'base64').toString('utf8') : null, value: JSON.stringify({ source: 'saga-starter', error, topic: record.topic, partition: record.partition, offset: record.offset, value: record.value }) }],
+      messages: ordered.map(({ record, error }) => ({
+        key: record.key ? Buffer.from(record.key, 'base64').toString('utf8') : null,
+        value: JSON.stringify({ source: 'saga-starter', error, topic: record.topic, partition: record.partition, offset: record.offset, value: record.value }),
+      })),
     }),
   );
 }
@@ -29,15 +39,14 @@ export const handler = async (event: MSKEvent): Promise<{ started: number; dupli
   const records = Object.values(event.records ?? {}).flat();
   let started = 0;
   let duplicates = 0;
-  let deadLettered = 0;
+  const poison: Array<{ record: MSKRecord; error: string }> = [];
   for (let i = 0; i < records.length; i += CONCURRENCY) {
     await Promise.all(
       records.slice(i, i + CONCURRENCY).map(async (r) => {
         const parsed = parseOrderCreated(Buffer.from(r.value ?? '', 'base64').toString('utf8'));
         if (!parsed.ok) {
           logger.warn('poison order-created message sent to dead-letter', { error: parsed.error, partition: r.partition, offset: r.offset });
-          await deadLetter(r, parsed.error);
-          deadLettered++;
+          poison.push({ record: r, error: parsed.error });
           return;
         }
         const out = await startSaga({ starter }, parsed.data);
@@ -46,5 +55,7 @@ export const handler = async (event: MSKEvent): Promise<{ started: number; dupli
       }),
     );
   }
-  return { started, duplicates, deadLettered };
+  // A failed dead-letter send fails the batch, which is delivered again (starting is idempotent by name).
+  await deadLetter(poison);
+  return { started, duplicates, deadLettered: poison.length };
 };

@@ -250,15 +250,19 @@ describe('order saga on the engines', () => {
     expect(await stepsOf(orderId)).toEqual(['inventory.reserve', 'order.begin-confirmation', 'order.confirm', 'payment.authorize', 'payment.capture']);
   });
 
-  it('sends a poison order-created message to dead-letter with its error and goes on with the next order', async () => {
+  it('sends poison order-created messages to dead-letter with their error and goes on with the next order', async () => {
     {
-      const key = `poison-${RUN}`;
+      // Several at once (one batch, most likely): the starter sends a batch's dead-letters together.
+      const keys = [1, 2, 3].map((i) => `poison-${RUN}-${i}`);
       const producer = kafkaClient(endpoints().kafkaBrokers, `saga-it-poison-${RUN}`).producer();
       await producer.connect();
-      await producer.send({ topic: 'order-created', messages: [{ key, value: '{"not":"an envelope"}' }] });
+      await producer.send({ topic: 'order-created', messages: keys.map((key) => ({ key, value: '{"not":"an envelope"}' })) });
       await producer.disconnect();
-      const dead = await until('the dead-letter record', () => topics.messages.find((m) => m.topic === 'dead-letter' && m.key === key));
-      expect(dead.value).toMatchObject({ source: 'saga-starter', error: expect.stringContaining('not an event envelope'), topic: 'order-created' });
+      const dead = await until('the dead-letter records', () => {
+        const found = keys.map((key) => topics.messages.find((m) => m.topic === 'dead-letter' && m.key === key));
+        return found.every(Boolean) ? found : undefined;
+      });
+      for (const d of dead) expect(d!.value).toMatchObject({ source: 'saga-starter', error: expect.stringContaining('not an event envelope'), topic: 'order-created' });
       const s = await seedSku('afterpoison', 1);
       const orderId = await place(await apiAs(p, newUser()), s, 1, CARDS.approve);
       expect((await sagaOf(p, orderId)).status).toBe('SUCCEEDED');
