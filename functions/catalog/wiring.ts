@@ -47,5 +47,5 @@ export function catalogCache(): Promise<RedisCatalogCache> {
 
 export function publisher(): KafkaCatalogPublisher {
   getKafka();
-  return new KafkaCatalogPublisher((fn) => withProducer(fn), config.CATALOG_TOPIC);
+  return new KafkaCatalogPublisher(withProducer, config.CATALOG_TOPIC);
 }

@@ -155,11 +155,22 @@ async function deleteSent(ids: readonly string[]): Promise<void> {
   await sentDeleter.submit([...ids]);
 }
 
+const errorText = (err: unknown): string => String((err as Error)?.message ?? err).slice(0, 500);
+
+/** Counts a failed send on each row (`attempts`, `last_error`), on the pool or in the relay's transaction. */
+async function countFailures(q: Pick<PoolClient, 'query'>, failed: ReadonlyArray<{ id: string; error: string }>): Promise<void> {
+  if (failed.length === 0) return;
+  await q.query(
+    unprepared(
+      `UPDATE outbox o SET attempts = o.attempts + 1, last_error = f.error
+       FROM unnest($1::bigint[], $2::text[]) AS f(id, error) WHERE o.id = f.id`,
+      [failed.map((f) => f.id), failed.map((f) => f.error)],
+    ),
+  );
+}
+
 async function markFailed(ids: readonly string[], error: unknown): Promise<void> {
-  if (ids.length === 0) return;
-  await (await getPool())
-    .query(unprepared('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [ids, String((error as Error)?.message ?? error).slice(0, 500)]))
-    .catch(() => undefined);
+  await countFailures(await getPool(), ids.map((id) => ({ id, error: errorText(error) }))).catch(() => undefined);
 }
 
 /**
@@ -213,8 +224,6 @@ export interface BatchOutcome {
 /** After this many rows in a row fail on their own, the sender is taken to be down and the rest of the batch is not tried. */
 export const FAILURES_BEFORE_UNREACHABLE = 3;
 
-const errorText = (err: unknown): string => String((err as Error)?.message ?? err).slice(0, 500);
-
 /**
  * Sends a relay batch so that one row the broker refuses (say, a message over its size limit) does
  * not hold back the others: the batch goes in one request; if that fails, row by row, oldest first.
@@ -262,9 +271,7 @@ export async function sendIsolating(rows: readonly OutboxRow[], sendRows: (rows:
  * sweep, and the sweep goes on past it (each batch starts after the last id of the one before).
  * Returns how many rows went out, failed, and were held behind a failed row of their key.
  */
-export async function relayPending(
-  opts: { readonly limit?: number; readonly minAgeMs?: number; readonly maxBatches?: number; readonly sendRows?: (rows: readonly OutboxRow[]) => Promise<void> } = {},
-): Promise<{ published: number; failed: number; held: number }> {
+export async function relayPending(opts: { readonly limit?: number; readonly minAgeMs?: number; readonly maxBatches?: number } = {}): Promise<{ published: number; failed: number; held: number }> {
   const limit = opts.limit ?? 500;
   const minAgeMs = opts.minAgeMs ?? 2000;
   let published = 0;
@@ -283,16 +290,8 @@ export async function relayPending(
       );
       const rows = r.rows.map(rowOf);
       if (rows.length === 0) return undefined;
-      const o = await sendIsolating(rows, opts.sendRows);
-      if (o.failed.length > 0) {
-        await tx.query(
-          unprepared(
-            `UPDATE outbox o SET attempts = o.attempts + 1, last_error = f.error
-             FROM unnest($1::bigint[], $2::text[]) AS f(id, error) WHERE o.id = f.id`,
-            [o.failed.map((f) => f.row.id), o.failed.map((f) => f.error)],
-          ),
-        );
-      }
+      const o = await sendIsolating(rows);
+      await countFailures(tx, o.failed.map((f) => ({ id: f.row.id, error: f.error })));
       if (o.sent.length > 0) await tx.query(unprepared('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [o.sent.map((x) => x.id)]));
       return { o, full: rows.length === limit, last: rows[rows.length - 1]!.id };
     });

@@ -63,13 +63,16 @@ it('a send Kafka refuses keeps the row, with the attempt and the error, for the 
   const key = randomUUID();
   // Over the broker's message.max.bytes (1 MiB): a real refusal, not a stand-in.
   const rows = await write([message(key, 'TooLarge', { blob: 'x'.repeat(1_200_000) })]);
-  const producerBefore = await getProducer();
-  expect(await publishNow(rows)).toBe(false);
-  // The failed send closed the producer: the next send gets a new one (a new producer id, fresh
-  // sequence numbers; withProducer in adapters/kafka.ts).
-  expect(await getProducer()).not.toBe(producerBefore);
-  expect(await rowsOf(key)).toEqual([{ type: 'TooLarge', attempts: 1, last_error: expect.stringMatching(/too large|larger|MESSAGE_TOO_LARGE|timed out/i) }]);
-  await db().query('DELETE FROM outbox WHERE message_key = $1', [key]); // no later relay of this run should try it again
+  try {
+    const producerBefore = await getProducer();
+    expect(await publishNow(rows)).toBe(false);
+    // The failed send closed the producer: the next send gets a new one (a new producer id, fresh
+    // sequence numbers; withProducer in adapters/kafka.ts).
+    expect(await getProducer()).not.toBe(producerBefore);
+    expect(await rowsOf(key)).toEqual([{ type: 'TooLarge', attempts: 1, last_error: expect.stringMatching(/too large|larger|MESSAGE_TOO_LARGE|timed out/i) }]);
+  } finally {
+    await db().query('DELETE FROM outbox WHERE message_key = $1', [key]); // no later relay should try it again, even when an assertion failed
+  }
   // The producer is not left broken: events of the same key (the same partition) go out at once.
   const next = await write([message(key, 'After1'), message(key, 'After2')]);
   expect(await publishNow(next)).toBe(true);
