@@ -1,4 +1,22 @@
-import { Kafka, logLevel, type Producer, type KafkaConfig } from './kafkajs';
+import { Kafka, logLevel, type Producer, type KafkaConfig, type logCreator } from './kafkajs';
+
+/**
+ * kafkajs's own console logger, less one warning. kafkajs warns "Limiting retries for the idempotent
+ * producer may invalidate EoS guarantees" each time an idempotent producer is made with bounded
+ * retries. They are bounded on purpose: a send that cannot get through fails, and the outbox keeps the
+ * row for the relay, rather than holding the request (or the saga's task) for ever. With `withProducer`
+ * making a new producer after each failed send, the warning repeated on every broker hiccup and said
+ * nothing; every other kafkajs log line is kept.
+ */
+export const EOS_RETRIES_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+export const kafkaLogCreator: logCreator = (level) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const consoleLogger = (require('kafkajs/src/loggers/console') as logCreator)(level);
+  return (entry) => {
+    if (entry.log.message === EOS_RETRIES_WARNING) return;
+    consoleLogger(entry);
+  };
+};
 
 /**
  * Kafka client and an idempotent producer, made once per cold start.
@@ -12,7 +30,7 @@ let producer: Promise<Producer> | undefined;
 export function kafkaConfig(clientId = process.env.POWERTOOLS_SERVICE_NAME ?? 'shop'): KafkaConfig {
   const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (brokers.length === 0) throw new Error('invalid environment: KAFKA_BROKERS is required');
-  const base: KafkaConfig = { clientId, brokers, logLevel: logLevel.WARN, retry: { retries: 5, initialRetryTime: 100 } };
+  const base: KafkaConfig = { clientId, brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator, retry: { retries: 5, initialRetryTime: 100 } };
   if (process.env.KAFKA_IAM_AUTH !== 'true') return base;
   const region = process.env.AWS_REGION ?? 'us-east-1';
   return {
