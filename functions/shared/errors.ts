@@ -43,9 +43,16 @@ export class ConflictError extends DomainError {
     super(message, code);
   }
 }
-/** 413 */
+/** 409: the same Idempotency-Key was sent again with a different body (orders, restocks). */
+export class IdempotencyKeyReusedError extends ConflictError {
+  constructor() {
+    super('Idempotency-Key was already used with a different request body', 'IDEMPOTENCY_KEY_REUSED');
+    this.name = 'IdempotencyKeyReusedError';
+  }
+}
+/** 413: named like a 400 (`issues`, the part that is too large), under the status HTTP has for it. */
 export class PayloadTooLargeError extends DomainError {
-  constructor(message: string) {
+  constructor(message: string, readonly issues: readonly FieldIssue[] = []) {
     super(message, 'PAYLOAD_TOO_LARGE');
   }
 }

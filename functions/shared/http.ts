@@ -40,7 +40,7 @@ export function zodIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
 export function parseBody<S extends z.ZodType>(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>, schema: S): z.infer<S> {
   const raw = event.body == null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError(`body exceeds ${MAX_BODY_BYTES} bytes`);
+    throw new PayloadTooLargeError(`body exceeds ${MAX_BODY_BYTES} bytes`, [{ path: 'body', message: `larger than ${MAX_BODY_BYTES} bytes` }]);
   }
   if (raw.trim() === '') throw new ValidationError('request body is required', [{ path: 'body', message: 'required' }]);
   let value: unknown;
@@ -110,7 +110,7 @@ export function toHttpResponse(err: unknown): APIGatewayProxyResult {
   if (err instanceof ForbiddenError) return json(403, body(err));
   if (err instanceof NotFoundError) return json(404, body(err));
   if (err instanceof ConflictError) return json(409, body(err));
-  if (err instanceof PayloadTooLargeError) return json(413, body(err));
+  if (err instanceof PayloadTooLargeError) return json(413, body(err, { issues: err.issues }));
   if (err instanceof UnprocessableError) return json(422, body(err, { issues: err.issues }));
   if (err instanceof RateLimitedError) return json(429, body(err), { 'retry-after': String(err.retryAfterSeconds) });
   if (err instanceof NotImplementedError) return json(501, body(err));

@@ -121,11 +121,23 @@ async function runNormalPath<T>(opts: { readonly ns: LockNamespace; readonly ord
  * `fn` gets the body's rows and decides: it returns the step's result (and may run more
  * statements on `tx`), or throws, which rolls everything back, the body's writes included. When
  * the step was recorded before, the body's writes are rolled back too and the stored result is
- * returned without calling `fn`. A body must therefore be harmless to run when the step turns out
+ * returned without calling `fn` (through `opts.replay` when given). A body must therefore be harmless to run when the step turns out
  * to be done or refused (no error on a replay: e.g. ON CONFLICT DO NOTHING).
  */
 export async function runStepOnce<T, R extends QueryResultRow = QueryResultRow>(
-  opts: { readonly ns: LockNamespace; readonly orderId: string; readonly step: string; readonly body?: StepBody; readonly normal?: NormalPath<T> },
+  opts: {
+    readonly ns: LockNamespace;
+    readonly orderId: string;
+    readonly step: string;
+    readonly body?: StepBody;
+    readonly normal?: NormalPath<T>;
+    /**
+     * Called instead of returning the stored result when the step was recorded before, with the
+     * order's recorded steps; it may refuse the replay by throwing (e.g. a restarted saga whose
+     * earlier run already compensated must not go forward on a replayed result).
+     */
+    readonly replay?: (stored: T, done: ReadonlyMap<string, unknown>) => T;
+  },
   fn: (ctx: StepContext & { readonly rows: readonly R[] }) => Promise<T>,
 ): Promise<StepOutcome<T>> {
   if (opts.normal && oneRoundTripEnabled()) {
@@ -147,7 +159,8 @@ export async function runStepOnce<T, R extends QueryResultRow = QueryResultRow>(
     const done = new Map((opened[2]?.rows ?? []).map((row: { step: string; result: unknown }) => [row.step, row.result]));
     if (done.has(opts.step)) {
       await tx.query('ROLLBACK');
-      return { result: done.get(opts.step) as T, replayed: true };
+      const stored = done.get(opts.step) as T;
+      return { result: opts.replay ? opts.replay(stored, done) : stored, replayed: true };
     }
     const outbox: OutboxMessage[] = [];
     const rows = (opened[3]?.rows ?? []) as R[];

@@ -33,32 +33,43 @@ export function splitUrl(url: string): { path: string; query: string } {
 
 export function parseQuery(query: string): { single: Record<string, string> | null; multi: Record<string, string[]> | null } {
   if (!query) return { single: null, multi: null };
-  const multi: Record<string, string[]> = {};
+  const multi = new Map<string, string[]>();
   for (const part of query.split('&')) {
     if (!part) continue;
     const eq = part.indexOf('=');
     const k = safeDecode((eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' '));
     const v = eq < 0 ? '' : safeDecode(part.slice(eq + 1).replace(/\+/g, ' '));
-    (multi[k] ??= []).push(v);
+    append(multi, k, v);
   }
-  const keys = Object.keys(multi);
-  if (keys.length === 0) return { single: null, multi: null };
-  const single: Record<string, string> = {};
-  for (const k of keys) single[k] = multi[k]![multi[k]!.length - 1] as string;
-  return { single, multi };
+  if (multi.size === 0) return { single: null, multi: null };
+  return { single: lastValues(multi), multi: Object.fromEntries(multi) };
 }
 
 export function groupHeaders(pairs: ReadonlyArray<readonly [string, string]>): { single: Record<string, string>; multi: Record<string, string[]> } {
-  const multi: Record<string, string[]> = {};
+  const multi = new Map<string, string[]>();
   const casing = new Map<string, string>();
   for (const [name, value] of pairs) {
     const key = casing.get(name.toLowerCase()) ?? name;
     casing.set(name.toLowerCase(), key);
-    (multi[key] ??= []).push(value);
+    append(multi, key, value);
   }
-  const single: Record<string, string> = {};
-  for (const [k, v] of Object.entries(multi)) single[k] = v[v.length - 1] as string;
-  return { single, multi };
+  return { single: lastValues(multi), multi: Object.fromEntries(multi) };
+}
+
+/*
+ * Query keys and header names are the client's: grouped in a Map, not in a {} where `constructor` or
+ * `__proto__` would hit Object.prototype (a TypeError, or a silently lost key). Object.fromEntries
+ * then makes every name an own property of a plain object, `__proto__` included, as the JSON event
+ * Lambda parses has it.
+ */
+function append(multi: Map<string, string[]>, key: string, value: string): void {
+  const values = multi.get(key);
+  if (values) values.push(value);
+  else multi.set(key, [value]);
+}
+
+function lastValues(multi: Map<string, string[]>): Record<string, string> {
+  return Object.fromEntries(Array.from(multi, ([k, v]) => [k, v[v.length - 1] as string]));
 }
 
 export function methodArn(method: string, path: string): string {
@@ -130,8 +141,9 @@ function requestFields(req: IncomingRequest, route: RouteInfo, requestId: string
   };
 }
 
-function headerValue(headers: Record<string, string>, name: string): string | null {
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+/** The value of a header of an event (`name` lower case): the last one sent, whatever its casing. */
+export function headerValue(headers: Readonly<Record<string, string | undefined>>, name: string): string | null {
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v ?? null;
   return null;
 }
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyResult } from 'aws-lambda';
 import { stageConfigs } from '../../lib/config';
 import { allHandlers, type PlatformManifest } from '../../lib/manifest';
-import { buildAuthorizerEvent, buildProxyEvent, authorizerContext, policyAllows, splitUrl, type IncomingRequest } from './apigw-event';
+import { buildAuthorizerEvent, buildProxyEvent, authorizerContext, headerValue, policyAllows, splitUrl, type IncomingRequest } from './apigw-event';
 import type { HandlerRegistry } from './handlers';
 import { log } from './log';
 import { RouteTable } from './routes';
@@ -161,7 +161,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       }
       const authEvent = buildAuthorizerEvent(incoming, route, requestId);
       // Identity source: the Authorization header. Missing -> 401 without invoking the authorizer.
-      const identity = incoming.headers.find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+      // Read from the event, not the raw headers: with the header repeated, the cache key must be the
+      // value the authorizer verifies (the last one), or a junk first value would cache a valid token's policy.
+      const identity = headerValue(authEvent.headers ?? {}, 'authorization');
       if (!identity) return send(res, 401, UNAUTHORIZED_BODY);
       let policy: APIGatewayAuthorizerResult;
       const cached = cacheTtlMs > 0 ? authCache.get(identity) : undefined;

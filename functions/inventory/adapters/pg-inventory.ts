@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { getPool } from '../../shared/adapters/pg';
 import type { Shortage } from '../domain/errors';
-import type { Line, Stock } from '../domain/schemas';
+import { MAX_STOCK, type Line, type Stock } from '../domain/schemas';
 import type { StepBody } from '../../shared/idempotency';
 
 /**
@@ -70,19 +70,44 @@ export function releaseStatement(orderId: string): StepBody {
   };
 }
 
-/** Adds stock; creates the SKU when a price is given. Returns undefined when the SKU is new and no price was given. */
-export async function addStock(tx: PoolClient, sku: string, quantity: number, priceCents: number | undefined): Promise<{ stock: number; priceCents: number; updatedAt: Date } | undefined> {
+export type AddStockOutcome = { readonly stock: number; readonly priceCents: number; readonly updatedAt: Date } | 'unknown-sku' | 'over-max';
+
+/**
+ * Adds stock; creates the SKU when a price is given. 'unknown-sku': the SKU is new and no price was
+ * given. 'over-max': the total would pass MAX_STOCK (the column is an integer); nothing changed.
+ *
+ * The limit is a guard in the statement, not a read before it: the UPDATE re-checks it on the row
+ * version it locks (read committed follows a concurrent restock to its result), so two restocks
+ * that fit alone but not together cannot both pass. It is written `stock <= max - quantity` because
+ * `stock + quantity <= max` would itself overflow (22003) on the very rows it is there to refuse.
+ */
+export async function addStock(tx: PoolClient, sku: string, quantity: number, priceCents: number | undefined): Promise<AddStockOutcome> {
+  type Row = { stock: number; price_cents: string; updated_at: Date; over_max: boolean };
   const r =
     priceCents === undefined
-      ? await tx.query('UPDATE inventory SET stock = stock + $2, updated_at = now() WHERE sku = $1 RETURNING stock, price_cents, updated_at', [sku, quantity])
-      : await tx.query(
+      ? // No row from `u`: the SKU is unknown or the guard refused. The second branch tells which
+        // (same snapshot as `u`: it sees the row when `u` could have); a SKU created after the
+        // snapshot reads as unknown, as it did before the guard existed.
+        await tx.query<Row>(
+          `WITH u AS (UPDATE inventory SET stock = stock + $2::int, updated_at = now() WHERE sku = $1::text AND stock <= $3::int - $2::int RETURNING stock, price_cents, updated_at)
+           SELECT stock, price_cents, updated_at, false AS over_max FROM u
+           UNION ALL
+           SELECT stock, price_cents, updated_at, true FROM inventory WHERE sku = $1::text AND NOT EXISTS (SELECT 1 FROM u)`,
+          [sku, quantity, MAX_STOCK],
+        )
+      : // The insert cannot overflow (quantity <= MAX_STOCK); with a conflict and the guard false
+        // ON CONFLICT DO UPDATE returns no row, which here can only mean over the maximum.
+        await tx.query<Row>(
           `INSERT INTO inventory (sku, price_cents, stock) VALUES ($1, $3, $2)
            ON CONFLICT (sku) DO UPDATE SET stock = inventory.stock + EXCLUDED.stock, price_cents = EXCLUDED.price_cents, updated_at = now()
-           RETURNING stock, price_cents, updated_at`,
-          [sku, quantity, priceCents],
+             WHERE inventory.stock <= $4::int - EXCLUDED.stock
+           RETURNING stock, price_cents, updated_at, false AS over_max`,
+          [sku, quantity, priceCents, MAX_STOCK],
         );
-  const row = r.rows[0] as { stock: number; price_cents: string; updated_at: Date } | undefined;
-  return row && { stock: row.stock, priceCents: Number(row.price_cents), updatedAt: row.updated_at };
+  const row = r.rows[0];
+  if (!row) return priceCents === undefined ? 'unknown-sku' : 'over-max';
+  if (row.over_max) return 'over-max';
+  return { stock: row.stock, priceCents: Number(row.price_cents), updatedAt: row.updated_at };
 }
 
 export async function readStock(sku: string): Promise<Stock | undefined> {

@@ -23,6 +23,9 @@ export interface ReleaseResult {
   readonly lines: readonly Line[];
 }
 
+/** The most a SKU can hold: inventory.stock is an integer column (a restock past it is a 400, see addStock). */
+export const MAX_STOCK = 2_147_483_647;
+
 /** HTTP: GET /inventory/{sku}, POST /inventory/{sku}/restock */
 export const SkuPathSchema = z.object({ sku: SkuSchema });
 export const RestockBodySchema = z.object({

@@ -3,7 +3,7 @@ import { ForbiddenError, ValidationError } from '../../shared/errors';
 import { RestockBodySchema, SkuPathSchema } from '../domain/schemas';
 import { getStock, restock } from '../use-cases/stock';
 
-/** InventoryApi: GET /inventory/{sku} (public), POST /inventory/{sku}/restock (admin, optional Idempotency-Key). */
+/** InventoryApi: GET /inventory/{sku} (public), POST /inventory/{sku}/restock (admin, optional Idempotency-Key: without one a retry adds again, see restock). */
 export const handler = httpHandler(async (event) => {
   const { sku } = parsePath(event, SkuPathSchema);
   if (event.httpMethod === 'GET') return json(200, await getStock(sku));

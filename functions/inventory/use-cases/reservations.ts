@@ -12,7 +12,8 @@ export const RELEASE_STEP = 'inventory.release';
  * Reserves every line of the order or none (one transaction, two round trips: the reserve statement
  * goes with the order lock), idempotent on (order id, reserve).
  * Throws OutOfStockError / UnknownSkuError (nothing reserved), or ReservationCompensatedError when
- * the order's inventory was already released (a late duplicate after the compensation).
+ * the order's inventory was already released (a late duplicate after the compensation, or a
+ * restarted saga replaying its reserve after the release).
  * The InventoryReserved event goes to the outbox in the same transaction; it is published with the
  * order's other events by the saga's publish step (or the relay).
  */
@@ -22,7 +23,13 @@ export async function reserveInventory(input: { readonly orderId: string; readon
   const reserved: ReserveResult = { reservationId: input.orderId, lines };
   const event = { topic: INVENTORY_TOPIC, key: input.orderId, event: envelope({ type: 'InventoryReserved', source: INVENTORY_EVENT_SOURCE, orderId: input.orderId, data: { orderId: input.orderId, lines } }) };
   const normal = { body: reserveNormalStatement(input.orderId, lines), conflicts: [RELEASE_STEP], result: reserved, outbox: [event] };
-  const step = { ns: 'inventory' as const, orderId: input.orderId, step: RESERVE_STEP, body: reserveStatement(input.orderId, lines), normal };
+  // A replay after the release (a saga restarted after its earlier run compensated) is refused too:
+  // going on would authorize the card for an order whose stock is already given back.
+  const replay = (stored: ReserveResult, done: ReadonlyMap<string, unknown>) => {
+    if (done.has(RELEASE_STEP)) throw new ReservationCompensatedError(input.orderId);
+    return stored;
+  };
+  const step = { ns: 'inventory' as const, orderId: input.orderId, step: RESERVE_STEP, body: reserveStatement(input.orderId, lines), normal, replay };
   const { result } = await runStepOnce<ReserveResult, ReserveRow>(step, async ({ rows, done, enqueue }) => {
     if (done.has(RELEASE_STEP)) throw new ReservationCompensatedError(input.orderId); // rolls the body's reservation back
     const outcome = reserveOutcome(rows);

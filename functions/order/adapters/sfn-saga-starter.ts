@@ -8,9 +8,18 @@ export function executionArnOf(stateMachineArn: string, name: string): string {
 }
 
 /**
+ * An answer whose execution started this much before the call is a repeat. Step Functions answers a
+ * StartExecution with the same name and input as a RUNNING execution with that execution's own
+ * response (its original startDate) instead of ExecutionAlreadyExists; the margin covers the
+ * clock difference between the caller and the service.
+ */
+export const REPEAT_MARGIN_MS = 1000;
+
+/**
  * Step Functions adapter. The SDK reads its endpoint from the environment (AWS_ENDPOINT_URL_SFN
  * locally: the runtime's AWS-JSON endpoint). The execution name is the order id, so a duplicate
- * order-created message starts nothing new: ExecutionAlreadyExists counts as success.
+ * order-created message starts nothing new: ExecutionAlreadyExists (the execution ended, or its input
+ * differs) or the RUNNING execution's own answer (see REPEAT_MARGIN_MS) is `started: false`.
  */
 export class SfnSagaStarter implements SagaExecutions {
   constructor(
@@ -19,9 +28,11 @@ export class SfnSagaStarter implements SagaExecutions {
   ) {}
 
   async start(name: string, input: unknown) {
+    const asked = Date.now();
     try {
       const out = await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
-      return { started: true, ...(out.executionArn ? { executionArn: out.executionArn } : {}) };
+      const repeat = out.startDate !== undefined && out.startDate.getTime() < asked - REPEAT_MARGIN_MS;
+      return { started: !repeat, ...(out.executionArn ? { executionArn: out.executionArn } : {}) };
     } catch (err) {
       if ((err as Error).name === 'ExecutionAlreadyExists') return { started: false };
       throw err;

@@ -47,11 +47,3 @@ export class OrderNotCancellableError extends ConflictError {
     this.name = 'OrderNotCancellableError';
   }
 }
-
-/** The same Idempotency-Key was sent again with a different body. */
-export class IdempotencyKeyReusedError extends ConflictError {
-  constructor() {
-    super('Idempotency-Key was already used with a different request body', 'IDEMPOTENCY_KEY_REUSED');
-    this.name = 'IdempotencyKeyReusedError';
-  }
-}

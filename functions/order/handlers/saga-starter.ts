@@ -40,6 +40,9 @@ export const handler = async (event: MSKEvent): Promise<{ started: number; dupli
   let started = 0;
   let duplicates = 0;
   const poison: Array<{ record: MSKRecord; error: string }> = [];
+  // The same order twice in one batch is started once: the copies would run concurrently, and Step
+  // Functions answers each like the first start while that execution is RUNNING.
+  const seen = new Set<string>();
   for (let i = 0; i < records.length; i += CONCURRENCY) {
     await Promise.all(
       records.slice(i, i + CONCURRENCY).map(async (r) => {
@@ -49,6 +52,11 @@ export const handler = async (event: MSKEvent): Promise<{ started: number; dupli
           poison.push({ record: r, error: parsed.error });
           return;
         }
+        if (seen.has(parsed.data.orderId)) {
+          duplicates++;
+          return;
+        }
+        seen.add(parsed.data.orderId);
         const out = await startSaga({ starter }, parsed.data);
         if (out.started) started++;
         else duplicates++;

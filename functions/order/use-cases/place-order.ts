@@ -4,7 +4,7 @@ import { envelope } from '../../shared/events';
 import type { Caller } from '../../shared/http';
 import { publishNow } from '../../shared/outbox';
 import { findByIdempotencyKey, insertOrder, type OrderRow } from '../adapters/pg-orders';
-import { IdempotencyKeyReusedError } from '../domain/errors';
+import { IdempotencyKeyReusedError } from '../../shared/errors';
 import { ORDER_EVENT_SOURCE, type OrderCreated, type OrderStatus, type PlaceOrderBody } from '../domain/schemas';
 
 export const ORDER_CREATED_TOPIC = 'order-created';

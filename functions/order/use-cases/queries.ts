@@ -14,10 +14,20 @@ export async function getOrder(caller: Caller, orderId: string): Promise<OrderVi
 export function encodeCursor(ts: string, id: string): string {
   return Buffer.from(JSON.stringify([ts, id])).toString('base64url');
 }
+/** A cursor's timestamp exactly as listOrders writes it (UTC, microseconds). */
+const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A real instant: the format alone lets through 2020-02-30 or 25:00, which PostgreSQL refuses (a 500). */
+const realInstant = (ts: string) => {
+  const ms = Date.parse(ts);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === ts.slice(0, 19);
+};
+
+/** The (created_at, id) a cursor stands for; anything this API did not write is a 400 naming query.cursor. */
 export function decodeCursor(cursor: string): { ts: string; id: string } {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && /^[0-9a-f-]{36}$/i.test(v[1])) return { ts: v[0], id: v[1] };
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && CURSOR_TS.test(v[0]) && realInstant(v[0]) && typeof v[1] === 'string' && UUID.test(v[1])) return { ts: v[0], id: v[1] };
   } catch {
     /* fall through */
   }

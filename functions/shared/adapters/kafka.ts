@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Producer, type KafkaConfig, type logCreator } from './kafkajs';
+import { Kafka, logLevel, Partitioners, type Producer, type KafkaConfig, type logCreator } from './kafkajs';
 
 /**
  * kafkajs's own console logger, less one warning. kafkajs warns "Limiting retries for the idempotent
@@ -55,7 +55,8 @@ export function getKafka(): Kafka {
 
 export function getProducer(): Promise<Producer> {
   producer ??= (async () => {
-    const p = getKafka().producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // The murmur2 partitioner that Java clients use, named so kafkajs does not warn that its default changed in v2.
+    const p = getKafka().producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await p.connect();
     return p;
   })();

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { signToken } from '../../../functions/shared/auth';
 import { startPlatform, type Platform } from '../../../local/runtime';
 import { testManifest } from '../../fixtures/runtime/manifest';
@@ -13,6 +14,19 @@ afterAll(async () => {
 });
 
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${p.url}${path}`, { headers });
+/**
+ * GET through node:http, which sends headers as given: an array value once per value (fetch joins them
+ * into one line) and a `__proto__` name (fetch drops it).
+ */
+const rawGet = (path: string, headers: http.OutgoingHttpHeaders) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    http.get(`${p.url}${path}`, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode as number, body }));
+    }).on('error', reject);
+  });
 
 describe('local API gateway', () => {
   it('answers /health and serves the OpenAPI document of the manifest', async () => {
@@ -45,6 +59,18 @@ describe('local API gateway', () => {
     expect(e.requestContext.requestId).toBe(res.headers.get('x-amzn-requestid'));
   });
 
+  it('routes query keys and header names that are Object.prototype properties normally (not 500)', async () => {
+    const res = await rawGet('/test/items/1?constructor=1&__proto__=2&toString=3', { constructor: 'x', ['__proto__']: 'y' });
+    expect(res.status).toBe(200);
+    const e = JSON.parse(res.body) as Record<string, any>;
+    expect(e.queryStringParameters).toEqual({ constructor: '1', ['__proto__']: '2', toString: '3' });
+    expect(e.multiValueQueryStringParameters).toMatchObject({ constructor: ['1'], ['__proto__']: ['2'], toString: ['3'] });
+    expect(e.headers).toMatchObject({ constructor: 'x', ['__proto__']: 'y' });
+    // real routes: the handler's answer for a public one, the authorizer's 401 without a token for a protected one
+    expect((await get('/inventory/gateway-test-no-such-sku?constructor=1')).status).toBe(404); // InventoryApi: unknown SKU
+    expect((await get('/orders?__proto__=1')).status).toBe(401);
+  });
+
   it('passes the request body and prefers a literal resource over a parameter', async () => {
     const res = await fetch(`${p.url}/test/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: 1 }) });
     expect(((await res.json()) as { body: string }).body).toBe('{"a":1}');
@@ -73,6 +99,13 @@ describe('local API gateway', () => {
     } finally {
       process.env.JWT_SECRET = secret;
     }
+  });
+
+  it('caches the decision under the Authorization value the authorizer verified, also with the header repeated', async () => {
+    const token = await signToken({ userId: 'dup-user', roles: ['customer'] });
+    // the authorizer event's headers carry the last value: the valid token is what gets verified
+    expect((await rawGet('/test/me', { Authorization: ['Bearer junk', `Bearer ${token}`] })).status).toBe(200);
+    expect((await get('/test/me', { Authorization: 'Bearer junk' })).status).toBe(401);
   });
 
   it('rejects a protected route without a token or with a bad one with 401', async () => {

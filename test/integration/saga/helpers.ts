@@ -284,10 +284,10 @@ export async function backdate(orderId: string, seconds: number): Promise<void> 
   await db().query('UPDATE orders SET created_at = created_at - make_interval(secs => $2), updated_at = updated_at - make_interval(secs => $2) WHERE id = $1', [orderId, seconds]);
 }
 
-/** Delivers an OrderCreated envelope to the SagaStarter as MSK does (what the order-created consumer would do). */
-export async function deliverOrderCreated(p: Platform, event: { orderId?: string }): Promise<unknown> {
-  const msg = { key: Buffer.from(event.orderId ?? ''), value: Buffer.from(JSON.stringify(event)), offset: '0', timestamp: String(Date.now()), headers: {} };
-  return p.handlers.invoke('SagaStarter', buildMskEvent([{ topic: 'order-created', partition: 0, messages: [msg as never] }], endpoints().kafkaBrokers));
+/** Delivers OrderCreated envelopes to the SagaStarter as MSK does, in one batch (what the order-created consumer would do). */
+export async function deliverOrderCreated(p: Platform, ...events: Array<{ orderId?: string }>): Promise<unknown> {
+  const messages = events.map((e, i) => ({ key: Buffer.from(e.orderId ?? ''), value: Buffer.from(JSON.stringify(e)), offset: String(i), timestamp: String(Date.now()), headers: {} }));
+  return p.handlers.invoke('SagaStarter', buildMskEvent([{ topic: 'order-created', partition: 0, messages: messages as never[] }], endpoints().kafkaBrokers));
 }
 
 export async function orderStatusOf(orderId: string): Promise<string> {

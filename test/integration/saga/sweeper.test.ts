@@ -198,7 +198,7 @@ describe('OrderSagaSweeper', () => {
     expect(await executionsOf(orderId)).toEqual([orderId, `${orderId}-r1`]);
   });
 
-  it('restarts a saga that died mid-compensation: it finishes compensating and never captures', async () => {
+  it('restarts a saga that died mid-compensation: it finishes compensating, never authorizes the card, never captures', async () => {
     const s = await seedSku('sw-compensating', 2);
     const { orderId, data } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
     await p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId, items: data.items });
@@ -209,19 +209,22 @@ describe('OrderSagaSweeper', () => {
     expect((await sweep()).restarted).toContain(orderId);
     const saga = await sagaOf(p, `${orderId}-r1`);
     expect(saga.status).toBe('SUCCEEDED');
-    expect(taskFailures(saga.history)).toEqual([{ state: 'BeginConfirmation', error: 'SagaAlreadyCompensatedError', cause: expect.stringContaining('inventory.release') }]);
-    expect(statesEntered(saga.history)).not.toContain('CapturePayment');
-    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'SagaAlreadyCompensatedError' });
+    // The replayed reserve is refused (its release is recorded), so the restart goes straight to the
+    // compensations: no hold is placed on the card only to be voided.
+    expect(taskFailures(saga.history)).toEqual([{ state: 'ReserveInventory', error: 'ReservationCompensatedError', cause: expect.stringContaining('already released') }]);
+    expect(statesEntered(saga.history)).toEqual(['StartOrCompensate', 'ReserveInventory', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'ReservationCompensatedError' });
     expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 1, status: 'RELEASED' }]);
     expect(await stockOf(s)).toBe(2);
-    expect((await paymentOf(orderId))?.status).toBe('VOIDED');
+    expect(await paymentOf(orderId)).toBeUndefined();
+    expect(await stepsOf(orderId)).not.toContain('payment.authorize');
     expect(await stepsOf(orderId)).not.toContain('payment.capture');
   });
 
-  it('leaves an order alone while its execution is RUNNING', async () => {
+  it('leaves an order alone while its execution is RUNNING, and redelivered order-created messages start nothing', async () => {
     const s = await seedSku('sw-running', 2);
     const { orderId, event } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.timeout);
-    await deliverOrderCreated(p, event);
+    expect(await deliverOrderCreated(p, event)).toEqual({ started: 1, duplicates: 0, deadLettered: 0 });
     // Reserved; the provider takes 3 s to answer the authorization: the execution is RUNNING.
     await until('the reservation', async () => ((await reservationsOf(orderId)).length > 0 ? true : undefined));
     await backdate(orderId, AGE);
@@ -232,6 +235,13 @@ describe('OrderSagaSweeper', () => {
     expect((await p.sfn.describeExecution(executionArnOf(p, orderId))).status).toBe('RUNNING');
     expect(await executionsOf(orderId)).toEqual([orderId]);
     expect(await restartsOf(orderId)).toBe(0);
+
+    // The same message again mid-saga: twice in one batch, then once more on its own. Step Functions
+    // answers a repeat of a RUNNING execution like its start; the starter still counts duplicates.
+    await new Promise((r) => setTimeout(r, 1100)); // past the starter's clock margin (REPEAT_MARGIN_MS)
+    expect(await deliverOrderCreated(p, event, event)).toEqual({ started: 0, duplicates: 2, deadLettered: 0 });
+    expect(await deliverOrderCreated(p, event)).toEqual({ started: 0, duplicates: 1, deadLettered: 0 });
+    expect((await p.sfn.describeExecution(executionArnOf(p, orderId))).status).toBe('RUNNING');
 
     // It settles by itself (the time-out card ends in compensation); only the one execution ran.
     const saga = await sagaOf(p, orderId);

@@ -55,7 +55,18 @@ describe('list cursor', () => {
     expect(decodeCursor(c)).toEqual({ ts: '2026-11-25T12:00:00.123456Z', id: ORDER_ID });
   });
   it('throws a ValidationError naming query.cursor for a forged cursor', () => {
-    for (const bad of ['Zm9v', encodeCursor('not a date', ORDER_ID), Buffer.from('[1,2]').toString('base64url')]) {
+    const forged = [
+      'Zm9v',
+      encodeCursor('not a date', ORDER_ID),
+      Buffer.from('[1,2]').toString('base64url'),
+      // Accepted by Date.parse or a loose id pattern, refused by PostgreSQL (which made them a 500):
+      encodeCursor('1', '------------------------------------'),
+      encodeCursor('2020-02-30T00:00:00.000000Z', ORDER_ID),
+      encodeCursor('2020-01-01T25:00:00.000000Z', ORDER_ID),
+      encodeCursor('2020-01-01', ORDER_ID),
+      encodeCursor('2026-11-25T12:00:00.123456Z', '00000000-0000-0000-0000-00000000000g'),
+    ];
+    for (const bad of forged) {
       const err = (() => {
         try {
           decodeCursor(bad);

@@ -65,6 +65,20 @@ describe('API Gateway REST proxy event (v1)', () => {
     expect(e.body).toBe(Buffer.from([0, 255]).toString('base64'));
   });
 
+  it('takes query keys and header names that are Object.prototype properties as ordinary own keys', () => {
+    const e = buildProxyEvent(
+      req({ url: '/orders?constructor=1&__proto__=2&__proto__=3&toString=4', headers: [['constructor', 'x'], ['__proto__', 'y'], ['hasOwnProperty', 'z']] }),
+      { resource: '/orders', pathParameters: {} },
+    );
+    expect(e.queryStringParameters).toEqual({ constructor: '1', ['__proto__']: '3', toString: '4' });
+    expect(e.multiValueQueryStringParameters).toEqual({ constructor: ['1'], ['__proto__']: ['2', '3'], toString: ['4'] });
+    expect(e.headers).toEqual({ constructor: 'x', ['__proto__']: 'y', hasOwnProperty: 'z' });
+    expect(e.multiValueHeaders).toEqual({ constructor: ['x'], ['__proto__']: ['y'], hasOwnProperty: ['z'] });
+    // plain objects (as after Lambda's JSON round trip), the key did not replace their prototype
+    for (const o of [e.queryStringParameters, e.multiValueQueryStringParameters, e.headers, e.multiValueHeaders]) expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
+    expect(buildAuthorizerEvent(req({ headers: [['constructor', 'x']] }), route, 'rid').headers).toMatchObject({ constructor: 'x' });
+  });
+
   it('builds a REQUEST authorizer event with the method ARN', () => {
     const e = buildAuthorizerEvent(req(), route, 'rid');
     expect(e.type).toBe('REQUEST');
