@@ -53,7 +53,12 @@ it('confirms exactly 50 of 200 concurrent one-unit orders for 50 units: stock 0,
     { status: 'CONFIRMED', error: null, n: 50 },
   ]);
   expect(await stockOf(s)).toBe(0);
+  // "Never negative": the sampler is a side check (it reads every ~5 ms and could miss a moment).
+  // The proof is the table's own constraint, under which no statement can commit a negative stock
+  // (migrations.test.ts shows it refusing one), together with the 150 OutOfStockError cancels above.
   expect(minStock).toBeGreaterThanOrEqual(0);
+  const check = await db().query<{ def: string }>(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'inventory'::regclass AND conname = 'inventory_stock_check'`);
+  expect(check.rows.map((r) => r.def)).toEqual(['CHECK ((stock >= 0))']);
   const held = await db().query<{ n: string; q: string }>(`SELECT count(*) AS n, sum(quantity) AS q FROM reservations WHERE sku = $1 AND status = 'RESERVED'`, [s]);
   expect(Number(held.rows[0]!.q)).toBe(50);
   const paid = await db().query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM payments WHERE order_id = ANY($1::uuid[]) GROUP BY status', [ids]);

@@ -25,6 +25,8 @@ import {
   ORDER_EVENT_TOPICS,
   outboxLeft,
   db,
+  deliverOrderCreated,
+  placeUndelivered,
   executionArnOf,
   migrate,
   newUser,
@@ -106,6 +108,34 @@ describe('order saga on the engines', () => {
     }
   });
 
+  it('puts every event of a saga on EventBridge with the same envelope as on Kafka (confirmed and cancelled orders)', async () => {
+    // Delivered to this platform's SagaStarter only (never through Kafka), so this process runs the
+    // sagas and their events land on this process's bus.
+    const s = await seedSku('bus', 5);
+    const confirmed = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+    const declined = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.decline);
+    expect(await deliverOrderCreated(p, confirmed.event, declined.event)).toEqual({ started: 2, duplicates: 0, deadLettered: 0 });
+    const expected: Array<[string, string[]]> = [
+      [confirmed.orderId, ['InventoryReserved', 'OrderCompleted', 'PaymentAuthorized', 'PaymentCaptured']],
+      [declined.orderId, ['InventoryReleased', 'InventoryReserved', 'OrderFailed']],
+    ];
+    for (const [orderId, types] of expected) {
+      await sagaOf(p, orderId);
+      const onKafka = await eventsOfOrder(orderId, topics, types.length);
+      expect(onKafka.map((e) => e.event.type)).toEqual(types);
+      const onBus = await until(`${types.length} events of ${orderId} on the bus`, () => {
+        const mine = p.bus.events.filter((e) => (e.detail as { orderId?: string }).orderId === orderId);
+        return mine.length >= types.length ? mine : undefined;
+      });
+      expect(onBus.map((e) => e['detail-type']).sort()).toEqual(types);
+      for (const { event } of onKafka) {
+        const twin = onBus.find((e) => (e.detail as { id?: string }).id === event.id);
+        expect({ type: event.type, source: twin?.source, detail: twin?.detail }).toEqual({ type: event.type, source: event.source, detail: event });
+        expect(event).toEqual({ id: expect.any(String), type: event.type, time: expect.any(String), source: expect.stringMatching(/^shop\./), orderId, data: expect.any(Object), version: 1 });
+      }
+    }
+  });
+
   it('cancels an out-of-stock order with OutOfStockError stored: nothing reserved, nothing charged', async () => {
     const s = await seedSku('empty', 0);
     const api = await apiAs(p, newUser());
@@ -174,7 +204,10 @@ describe('order saga on the engines', () => {
     expect(await stockOf(s)).toBe(2);
   });
 
-  it('lets the customer cancel a PENDING order; the saga compensates and keeps the customer reason', async () => {
+  // The saga here is stopped by its own time-outs, not by the cancel: what this shows is the API
+  // answer and that the customer's reason outlives the saga's error. The cancel stopping a saga at
+  // its pivot, before any capture, is customer-cancel.test.ts.
+  it('lets the customer cancel a PENDING order mid-saga; the order keeps the customer reason over the saga\'s own error', async () => {
     const s = await seedSku('custcancel', 2);
     const api = await apiAs(p, newUser());
     const orderId = await place(api, s, 1, CARDS.timeout); // the saga sits in AuthorizePayment retries
@@ -185,6 +218,7 @@ describe('order saga on the engines', () => {
     expect((await api.post(`/orders/${orderId}/cancel`, {})).status).toBe(200);
     const saga = await sagaOf(p, orderId);
     expect(statesEntered(saga.history)).toContain('ReleaseInventory');
+    expect(taskFailures(saga.history).map((f) => f.error)).toContain('TransientError');
     expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'CancelledByCustomer' });
     expect(await stockOf(s)).toBe(2);
   });
