@@ -47,13 +47,19 @@ export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeI
 
 export async function capturePayment(deps: PaymentDeps, input: { orderId: string }): Promise<{ captureId: string }> {
   const { payment, steps: done } = await paymentAndSteps(input.orderId);
-  if (done.has(CAPTURE_STEP)) return done.get(CAPTURE_STEP) as { captureId: string };
+  // The refund first: a capture repeated after its refund must not answer success (the saga would
+  // go on to confirm an order whose money went back).
   if (done.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
+  if (done.has(CAPTURE_STEP)) return done.get(CAPTURE_STEP) as { captureId: string };
   if (!payment) throw new PaymentNotAuthorizedError(input.orderId);
   const { captureId } = await deps.provider.capture({ idempotencyKey: key(input.orderId, CAPTURE_STEP), authorizationId: payment.authorizationId, amountCents: payment.amountCents });
   const event = paymentEvent('PaymentCaptured', input.orderId, { orderId: input.orderId, captureId, amountCents: payment.amountCents, currency: payment.currency });
   const normal = { body: captureNormalStatement(input.orderId, captureId), conflicts: [REFUND_STEP], result: { captureId }, outbox: [event] };
-  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: CAPTURE_STEP, body: captureStatement(input.orderId, captureId), normal }, async ({ rows, done: now, enqueue }) => {
+  const replay = (stored: { captureId: string }, now: ReadonlyMap<string, unknown>) => {
+    if (now.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId); // refunded since the read above
+    return stored;
+  };
+  const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: CAPTURE_STEP, body: captureStatement(input.orderId, captureId), normal, replay }, async ({ rows, done: now, enqueue }) => {
     if (now.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
     if (rows.length === 0) throw new PaymentNotAuthorizedError(input.orderId); // no AUTHORIZED payment to capture
     enqueue(event);

@@ -1,0 +1,178 @@
+/**
+ * PaymentTasks on the real engines, invoked as the state machine invokes it (the runtime's handler
+ * registry: a Lambda RequestResponse invoke, payload and result round-tripped through JSON) with the
+ * real sandbox provider behind the real resilient adapter (cockatiel timeout + retry + breaker):
+ *
+ *  - the refund of a CAPTURED payment: REFUNDED with its refund id, one PaymentRefunded event, a
+ *    repeated refund answers the same without a second provider call or event, and a capture after
+ *    it does not move the payment off REFUNDED, and is refused (PaymentCompensatedError), as is a
+ *    capture after the void of an authorization;
+ *  - the adapter's own retry on the time-out card: every attempt is cut by the per-attempt timeout,
+ *    each one reaches the provider with the same idempotency key, and the task fails TransientError.
+ *
+ * The provider calls are counted on the sandbox itself: the registry `require`s the handler's module
+ * through this file's module registry, so the SandboxPaymentProvider class (and the one instance
+ * tasks.ts made at its cold start) are the ones imported here; a spy on the class's prototype sees
+ * every call the handler makes and its `this` (the instance, whose own `calls` log is read too).
+ */
+const TIMEOUT_MS = 100;
+const ATTEMPTS = 3;
+process.env.PAYMENT_PROVIDER_TIMEOUT_MS = String(TIMEOUT_MS);
+process.env.PAYMENT_PROVIDER_ATTEMPTS = String(ATTEMPTS);
+process.env.PAYMENT_BREAKER_THRESHOLD = '10000'; // the time-outs here must not open the circuit
+process.env.SANDBOX_TIMEOUT_CARD_DELAY_MS = '20000'; // far longer than the adapter's timeout
+process.env.POWERTOOLS_LOG_LEVEL = process.env.LOGLEVEL ?? 'CRITICAL';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+
+import { endpoints } from '../../../local/engines/endpoints';
+import { createTopics, startPlatform, type Platform } from '../../../local/runtime';
+import { manifest } from '../../../lib/manifest';
+import { SandboxPaymentProvider } from '../../../functions/payment/adapters/sandbox-provider';
+import { handler as paymentTasks } from '../../../functions/payment/handlers/tasks';
+import { CARDS, closeDb, collectTopic, db, eventsOfOrder, migrate, newUser, ORDER_EVENT_TOPICS, placeUndelivered, platformOptions, seedSku, stepsOf, type TopicCollector } from './helpers';
+
+jest.setTimeout(60000);
+
+let p: Platform;
+let kafka: TopicCollector;
+beforeAll(async () => {
+  await Promise.all([migrate(), createTopics(manifest, endpoints().kafkaBrokers)]);
+  // No consumers, no schedules: only this file invokes PaymentTasks for its orders. The payment
+  // steps' events stay in the outbox, unless the relay of another test file's runtime on these
+  // engines sends (and deletes) them: then they are on Kafka, which `kafka` collects.
+  [p, kafka] = await Promise.all([startPlatform(platformOptions({ components: ['sfn', 'aws-endpoint'] })), collectTopic(ORDER_EVENT_TOPICS)]);
+});
+afterAll(async () => {
+  await kafka?.stop();
+  await p?.stop();
+  await closeDb();
+});
+afterEach(() => jest.restoreAllMocks());
+
+const task = <T = unknown>(event: Record<string, unknown>): Promise<T> => p.handlers.invoke<T>('PaymentTasks', event);
+/** What a call threw (name, message), or what it answered instead. */
+const errorOf = async (x: Promise<unknown>) => x.then((answered) => ({ answered }), (e: Error) => ({ name: e.name, message: e.message }));
+const paymentRow = async (orderId: string) =>
+  (await db().query<{ status: string; capture_id: string | null; refund_id: string | null }>('SELECT status, capture_id, refund_id FROM payments WHERE order_id = $1', [orderId])).rows[0];
+
+type Op = 'authorize' | 'capture' | 'void' | 'refund';
+/** Spies on the sandbox's operations (calling through): every call the running handler makes reaches them. */
+function spyProvider() {
+  const spies = {
+    authorize: jest.spyOn(SandboxPaymentProvider.prototype, 'authorize'),
+    capture: jest.spyOn(SandboxPaymentProvider.prototype, 'capture'),
+    void: jest.spyOn(SandboxPaymentProvider.prototype, 'void'),
+    refund: jest.spyOn(SandboxPaymentProvider.prototype, 'refund'),
+  };
+  const ops = Object.keys(spies) as Op[];
+  return {
+    /** The idempotency keys of the calls made for this order, by operation (in call order). */
+    keys(orderId: string): Record<Op, string[]> {
+      const out = {} as Record<Op, string[]>;
+      for (const op of ops) out[op] = spies[op].mock.calls.map((c) => (c[0] as { idempotencyKey: string }).idempotencyKey).filter((k) => k.startsWith(`${orderId}:`));
+      return out;
+    },
+    /** The sandbox instances the calls went to (`this` of each call). */
+    instances(): SandboxPaymentProvider[] {
+      return [...new Set(ops.flatMap((op) => spies[op].mock.contexts as SandboxPaymentProvider[]))];
+    },
+  };
+}
+
+it('refunds a CAPTURED payment once: REFUNDED with its refund id, one PaymentRefunded, the same answer on a repeat, and a later capture changes nothing', async () => {
+  const s = await seedSku('pay-refund', 5, 1250);
+  const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 2 }], CARDS.approve);
+  const provider = spyProvider();
+
+  const { authorizationId } = await task<{ authorizationId: string }>({ action: 'authorize', orderId, amountCents: 2500, currency: 'EUR', paymentToken: CARDS.approve });
+  const { captureId } = await task<{ captureId: string }>({ action: 'capture', orderId });
+  expect(await paymentRow(orderId)).toEqual({ status: 'CAPTURED', capture_id: captureId, refund_id: null });
+
+  const first = await task<{ status: string; refundId: string }>({ action: 'refund', orderId });
+  expect(first).toEqual({ status: 'REFUNDED', refundId: expect.stringMatching(/^ref_/) });
+  const second = await task({ action: 'refund', orderId });
+  expect(second).toEqual(first);
+  expect(await paymentRow(orderId)).toEqual({ status: 'REFUNDED', capture_id: captureId, refund_id: first.refundId });
+
+  // A capture after the refund (a retried or replayed CapturePayment): whatever it answers, the
+  // payment stays REFUNDED, the provider is not asked again and no event is written. Whether it is
+  // refused is the next test's.
+  await task({ action: 'capture', orderId }).catch(() => undefined);
+  expect(await paymentRow(orderId)).toEqual({ status: 'REFUNDED', capture_id: captureId, refund_id: first.refundId });
+
+  // The provider: one call per step, each with its step's idempotency key; the repeats were answered from processed_messages.
+  expect(provider.keys(orderId)).toEqual({ authorize: [`${orderId}:payment.authorize`], capture: [`${orderId}:payment.capture`], void: [], refund: [`${orderId}:payment.refund`] });
+  expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.capture', 'payment.refund']);
+  const stored = await db().query<{ result: unknown }>("SELECT result FROM processed_messages WHERE order_id = $1 AND step = 'payment.refund'", [orderId]);
+  expect(stored.rows).toEqual([{ result: first }]);
+
+  // Its events, sent (Kafka) or not (outbox), each once: one PaymentRefunded, carrying the refund id.
+  const events = async () => (await eventsOfOrder(orderId, kafka, 3)).map(({ topic, event }) => ({ topic, type: event.type, data: event.data }));
+  const seen = await events();
+  await new Promise((r) => setTimeout(r, 1000)); // a duplicate being relayed (deleted from the outbox, not yet collected from Kafka) shows up by then
+  expect(await events()).toEqual(seen);
+  expect(seen).toEqual([
+    { topic: 'payment-events', type: 'PaymentAuthorized', data: { orderId, authorizationId, amountCents: 2500, currency: 'EUR' } },
+    { topic: 'payment-events', type: 'PaymentCaptured', data: { orderId, captureId, amountCents: 2500, currency: 'EUR' } },
+    { topic: 'payment-events', type: 'PaymentRefunded', data: { orderId, refundId: first.refundId, amountCents: 2500, currency: 'EUR' } },
+  ]);
+});
+
+it('a capture after the refund of a CAPTURED payment is refused (PaymentCompensatedError): the saga compensated it', async () => {
+  const s = await seedSku('pay-late-capture', 5, 1000);
+  const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+  await task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR', paymentToken: CARDS.approve });
+  const { captureId } = await task<{ captureId: string }>({ action: 'capture', orderId });
+  const refund = await task<{ status: string; refundId: string }>({ action: 'refund', orderId });
+  // The capture step is recorded: capturePayment must check the refund BEFORE replaying the stored capture.
+  const provider = spyProvider();
+  const late = await errorOf(task({ action: 'capture', orderId }));
+  expect(late).toMatchObject({ name: 'PaymentCompensatedError', message: `payment of order ${orderId} was already compensated` });
+  expect(await paymentRow(orderId)).toEqual({ status: 'REFUNDED', capture_id: captureId, refund_id: refund.refundId });
+  expect(provider.keys(orderId).capture).toEqual([]);
+});
+
+it('a capture after the void of an authorization is refused (PaymentCompensatedError), nothing captured', async () => {
+  const s = await seedSku('pay-void-capture', 5, 1000);
+  const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+  await task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR', paymentToken: CARDS.approve });
+  expect(await task({ action: 'refund', orderId })).toEqual({ status: 'VOIDED', voidId: expect.stringMatching(/^void_/) });
+  const provider = spyProvider();
+  const late = await errorOf(task({ action: 'capture', orderId }));
+  expect(late).toMatchObject({ name: 'PaymentCompensatedError', message: `payment of order ${orderId} was already compensated` });
+  expect(await paymentRow(orderId)).toEqual({ status: 'VOIDED', capture_id: null, refund_id: null });
+  expect(provider.keys(orderId).capture).toEqual([]);
+  expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.refund']);
+});
+
+it(`retries the time-out card in the adapter: ${ATTEMPTS} attempts of ${TIMEOUT_MS} ms, the same idempotency key each, then TransientError and nothing recorded`, async () => {
+  const s = await seedSku('pay-timeout', 5, 1000);
+  const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.timeout);
+  // What makes the counting below possible: the registry runs the handler module imported here.
+  expect(p.handlers.load('PaymentTasks')).toBe(paymentTasks);
+  const provider = spyProvider();
+
+  const started = Date.now();
+  const err = await errorOf(task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR', paymentToken: CARDS.timeout }));
+  const elapsed = Date.now() - started;
+  expect(err).toEqual({ name: 'TransientError', message: `payment provider authorize timed out after ${TIMEOUT_MS} ms` });
+
+  // Exactly ATTEMPTS calls reached the sandbox, all under the authorize step's key: counted by the
+  // spy and by the sandbox's own call log (one instance: the one the handler made at its cold start).
+  const key = `${orderId}:payment.authorize`;
+  expect(provider.keys(orderId).authorize).toEqual(Array(ATTEMPTS).fill(key));
+  const instances = provider.instances();
+  expect(instances).toHaveLength(1);
+  expect(instances[0]!.calls.filter((c) => c.key.startsWith(`${orderId}:`))).toEqual(Array(ATTEMPTS).fill({ op: 'authorize', key }));
+  // Each attempt was cut by the adapter's timeout (not the card's 20 s delay), one after another.
+  expect(elapsed).toBeGreaterThanOrEqual(ATTEMPTS * TIMEOUT_MS);
+  expect(elapsed).toBeLessThan(15000); // one card delay is 20 s: far above this on any host
+
+  // The outcome is unknown: nothing recorded; the compensation voids whatever the authorize key may hold.
+  expect(await paymentRow(orderId)).toBeUndefined();
+  expect(await stepsOf(orderId)).toEqual([]);
+  const refund = await task<{ status: string; voidId: string }>({ action: 'refund', orderId });
+  expect(refund).toEqual({ status: 'NOTHING_TO_REFUND', voidId: expect.stringMatching(/^void_/) });
+  expect(provider.keys(orderId).void).toEqual([`${orderId}:payment.refund`]);
+  expect(await stepsOf(orderId)).toEqual(['payment.refund']);
+});
