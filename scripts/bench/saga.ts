@@ -833,13 +833,15 @@ async function startServer(groupSuffix: string): Promise<{ url: string; pid: num
   const child = fork(__filename, ['--serve'], { execArgv: [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], env: { ...process.env, BENCH_GROUP_SUFFIX: groupSuffix, ...(TRACE ? { LOCAL_PAUSE_TRACE: pauseFile(TRACE) } : {}) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (op: string) =>
     new Promise<any>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`platform process exited (${code})`));
       const onMsg = (m: { op: string }) => {
         if (m.op !== op) return;
         child.off('message', onMsg);
+        child.off('exit', onExit); // one listener per request otherwise (MaxListenersExceededWarning after 10 CPU reads)
         resolve(m);
       };
       child.on('message', onMsg);
-      child.once('exit', (code) => reject(new Error(`platform process exited (${code})`)));
+      child.once('exit', onExit);
     });
   const ready = await next('ready');
   return {
