@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { manifest } from '../../lib/manifest';
+import { allHandlers, manifest } from '../../lib/manifest';
 import { aslPlaceholders, resolveSubstitutions } from '../../lib/constructs/saga-state-machine';
 
 // asl-validator 4 ships no types.
@@ -36,6 +36,43 @@ describe('statemachines/*.asl.json', () => {
       const subs = resolveSubstitutions(sm, asl, (h) => `arn:aws:lambda:us-east-1:123456789012:function:${h}`, { EventBusName: 'bus' });
       expect(Object.keys(subs).sort()).toEqual(aslPlaceholders(asl));
       for (const [ph, handler] of Object.entries(sm.taskFunctions)) expect(subs[ph]).toBe(`arn:aws:lambda:us-east-1:123456789012:function:${handler}`);
+    }
+  });
+});
+
+type Retrier = { ErrorEquals: string[]; MaxAttempts?: number; MaxDelaySeconds?: number };
+type TaskState = { Type: 'Task'; TimeoutSeconds?: number; Parameters: { FunctionName: string }; Retry?: Retrier[] };
+
+describe('the saga\'s tasks against the Lambdas they invoke', () => {
+  const sm = manifest.stateMachines.find((m) => m.definitionFile.endsWith('order-saga.asl.json'))!;
+  const states = (JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', sm.definitionFile), 'utf8')) as { States: Record<string, { Type: string }> }).States;
+  const tasks = Object.entries(states).filter((e): e is [string, TaskState] => e[1].Type === 'Task');
+  const lambdaTimeout = (t: TaskState) => {
+    const placeholder = /^\$\{(\w+)\}$/.exec(t.Parameters.FunctionName)![1]!;
+    const handler = allHandlers().find((h) => h.name === sm.taskFunctions[placeholder])!;
+    return handler.timeoutSeconds ?? 10; // ShopFunction's default
+  };
+
+  test('every task waits longer than its Lambda may run, so a slow invocation is never retried or compensated while it still runs', () => {
+    // Step Functions' clock includes the invoke and a cold start: with TimeoutSeconds equal to the
+    // Lambda's timeout, States.Timeout could fire while CapturePayment still runs, and RefundPayment
+    // would void an authorization the running capture is about to capture.
+    const short = tasks.filter(([, t]) => (t.TimeoutSeconds ?? Infinity) < lambdaTimeout(t) + 10).map(([n, t]) => `${n}: ${t.TimeoutSeconds} s for a ${lambdaTimeout(t)} s Lambda`);
+    expect(short).toEqual([]);
+    expect(tasks.length).toBeGreaterThanOrEqual(10);
+  });
+
+  test('forward tasks retry a Lambda or task time-out (every step is idempotent) instead of compensating at once', () => {
+    const forward = tasks.filter(([, t]) => !(t.Retry ?? []).some((r) => r.ErrorEquals.includes('States.ALL')));
+    expect(forward.length).toBeGreaterThanOrEqual(6);
+    const missing = forward.filter(([, t]) => !['Sandbox.Timedout', 'States.Timeout'].every((e) => (t.Retry ?? []).some((r) => r.ErrorEquals.includes(e)))).map(([n]) => n);
+    expect(missing).toEqual([]);
+  });
+
+  test('throttling gets its own, longer retry: a burst over a reserved concurrency waits instead of cancelling orders', () => {
+    for (const [name, t] of tasks) {
+      const r = (t.Retry ?? []).find((x) => x.ErrorEquals.includes('Lambda.TooManyRequestsException') || x.ErrorEquals.includes('States.ALL'));
+      expect({ name, attempts: (r?.MaxAttempts ?? 0) >= 6, maxDelay: (r?.MaxDelaySeconds ?? 0) >= 30 }).toEqual({ name, attempts: true, maxDelay: true });
     }
   });
 });

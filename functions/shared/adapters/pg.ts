@@ -61,8 +61,23 @@ export function preparedStatementsEnabled(env: NodeJS.ProcessEnv = process.env):
 }
 
 /** What every pool of ours gets: the idle timeout, and the preparing Client class when prepared statements are enabled. */
-function sharedPoolOptions(): Pick<PoolConfig, 'Client' | 'idleTimeoutMillis'> {
-  return { idleTimeoutMillis: idleTimeoutMs(), ...(preparedStatementsEnabled() ? { Client: PreparingClient } : {}) };
+function sharedPoolOptions(): Pick<PoolConfig, 'Client' | 'idleTimeoutMillis' | 'connectionTimeoutMillis'> {
+  return { idleTimeoutMillis: idleTimeoutMs(), connectionTimeoutMillis: connectTimeoutMs(), ...(preparedStatementsEnabled() ? { Client: PreparingClient } : {}) };
+}
+
+/**
+ * How long getting a connection may take (PG_CONNECT_TIMEOUT_MS, default 5 s; node-postgres's own
+ * default is no limit). During an RDS failover a new connection can hang rather than be refused;
+ * without a limit a saga task waited until its Lambda timed out. With one it fails with "timeout
+ * exceeded when trying to connect", a TransientError the state machine retries, well inside the
+ * task Lambdas' 10 s. It covers waiting for a free pool slot too.
+ */
+export function connectTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.PG_CONNECT_TIMEOUT_MS?.trim();
+  if (!raw) return 5000;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`invalid environment: PG_CONNECT_TIMEOUT_MS must be a whole number of milliseconds (0 = no limit), got '${raw}'`);
+  return n;
 }
 
 /**
