@@ -41,6 +41,11 @@ export function resolveSubstitutions(
   return out;
 }
 
+/** Whether a Task state of the ASL calls EventBridge itself (the optimized or SDK integration). */
+export function usesEventBridgeIntegration(asl: string): boolean {
+  return /"arn:[^:"]*:states:::(aws-sdk:)?(events|eventbridge):putEvents/i.test(asl);
+}
+
 export interface SagaStateMachineProps {
   readonly def: StateMachineDef;
   /** Task functions by manifest handler name. */
@@ -48,6 +53,8 @@ export interface SagaStateMachineProps {
   readonly bus: events.IEventBus;
   readonly logRetentionDays: number;
   readonly logGroupName: string;
+  /** Keep the execution log group when the stack is deleted (prod, like its other logs). @default DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
   /** Values of non-function placeholders besides EventBusName. @default none */
   readonly extraSubstitutions?: Readonly<Record<string, string>>;
 }
@@ -55,8 +62,9 @@ export interface SagaStateMachineProps {
 /**
  * A Step Functions state machine from an ASL file in the repository (inline in the template via
  * DefinitionBody.fromString), with a definition substitution for every placeholder, X-Ray tracing
- * and ALL-level execution logging. The role may invoke exactly the task functions and put events
- * on the bus.
+ * and ALL-level execution logging. The role may invoke exactly the task functions; it may put
+ * events on the bus only when the ASL has an EventBridge (`events:putEvents`) state. The order saga
+ * has none: it passes the bus name to its task Lambdas, which put the events themselves.
  */
 export class SagaStateMachine extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -80,7 +88,7 @@ export class SagaStateMachine extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: props.logGroupName,
       retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromString(asl),
@@ -94,6 +102,7 @@ export class SagaStateMachine extends Construct {
       if (!fn) throw new Error(`state machine '${props.def.name}': handler '${handler}' has no function`);
       fn.grantInvoke(this.stateMachine);
     }
-    if (Object.prototype.hasOwnProperty.call(this.substitutions, 'EventBusName')) props.bus.grantPutEventsTo(this.stateMachine);
+    // Least privilege: a bus name substitution alone (handed to a Lambda as input) needs no grant.
+    if (usesEventBridgeIntegration(asl)) props.bus.grantPutEventsTo(this.stateMachine);
   }
 }

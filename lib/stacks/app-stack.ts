@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { CustomResource, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -178,6 +178,8 @@ export class AppStack extends Stack {
         bus: props.bus,
         logRetentionDays: config.functions.logRetentionDays,
         logGroupName: `/aws/vendedlogs/states/${config.prefix}-${def.name}`,
+        // Execution history with data (ALL logging) is kept in prod (retainData), like the flow and store logs.
+        logRemovalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
       this.stateMachines.set(def.name, sm);
     }

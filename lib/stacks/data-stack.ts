@@ -106,6 +106,12 @@ export class DataStack extends Stack {
       // PG_IDLE_TIMEOUT_MS (5 minutes), well before the proxy would, so a warm function does not
       // find its kept connection already closed by the proxy.
       idleClientTimeout: Duration.minutes(30),
+      // How long the proxy waits for a free database connection before answering the client with an
+      // error. CDK's (and the service's) default is 120 s: during a DB failover a saga task (10 s
+      // Lambda timeout) then hung until Lambda killed it (Sandbox.Timedout) instead of failing with a
+      // connection error the state machine retries. 5 s stays below every PostgreSQL function's
+      // timeout (test/cdk/platform.test.ts checks it against the manifest).
+      borrowTimeout: Duration.seconds(5),
     });
     this.postgres = { proxy, secret: db.secret!, databaseName: config.postgres.databaseName };
     acknowledge(

@@ -12,7 +12,8 @@ export interface NetworkStackProps extends StackProps {
 /**
  * VPC with three tiers: public (NAT gateways only, nothing else is placed there), private with
  * egress (functions), isolated (data stores). Gateway endpoints for S3 and DynamoDB, interface
- * endpoints for the AWS APIs the functions call, and flow logs.
+ * endpoints for the AWS APIs the functions call and for SQS (the MSK event source mappings'
+ * on-failure destinations, sent from the isolated MSK subnets), and flow logs.
  */
 export class NetworkStack extends Stack {
   public readonly vpc: ec2.IVpc;
@@ -60,6 +61,12 @@ export class NetworkStack extends Stack {
       Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
       Sts: ec2.InterfaceVpcEndpointAwsService.STS,
       Lambda: ec2.InterfaceVpcEndpointAwsService.LAMBDA,
+      // The MSK event source mappings' on-failure destinations are SQS queues. Lambda sends a failed
+      // batch's record from the cluster's VPC (its pollers use the MSK subnets and security group), and
+      // the isolated data subnets have no NAT: AWS requires an endpoint for the destination service
+      // there. Private DNS makes the regional SQS name resolve to it across the VPC; the endpoint's
+      // security group admits HTTPS from the VPC CIDR (the MSK security group may leave on 443).
+      Sqs: ec2.InterfaceVpcEndpointAwsService.SQS,
     };
     for (const [name, service] of Object.entries(endpoints)) {
       vpc.addInterfaceEndpoint(name, { service, subnets: this.appSubnets, privateDnsEnabled: true, open: true });

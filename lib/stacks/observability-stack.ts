@@ -108,6 +108,26 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
+    // Poison order-created messages: the SagaStarter sends them to the `dead-letter` topic and moves on,
+    // so the order never gets a saga (the sweeper only restarts orders with a valid event).
+    alarm('SagaStarterDeadLettered', {
+      alarmDescription: 'The SagaStarter sent poison order-created messages to the dead-letter topic (Shop/SagaStarterDeadLettered, service=order): read the dead-letter topic (source saga-starter) and the SagaStarter "poison order-created" log',
+      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'SagaStarterDeadLettered', dimensionsMap: { service: 'order' }, period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    // The relay reports the age of the oldest unsent outbox row every run (1/min): an event held back
+    // for more than 10 minutes through 15 minutes (a row that keeps failing, rows piling up) alarms.
+    // Missing data is not breaching: a relay that crashes instead of reporting has its Errors alarm.
+    alarm('OutboxOldestUnsent', {
+      alarmDescription: 'The oldest unsent outbox row is older than 10 minutes for 15 minutes (Shop/OutboxOldestUnsentSeconds, service=order): events are not reaching Kafka/EventBridge; see the OrderOutboxRelay log and the row\'s last_error',
+      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'OutboxOldestUnsentSeconds', dimensionsMap: { service: 'order' }, period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 600,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     // An hourly job never makes the 5-errors-in-5-minutes alarm below: it reports how far it is behind
     // every run, and no report for 3 hours (failing or not running) alarms as well as a lag above a day.
     alarm('StepRecordRetentionBehind', {
@@ -143,6 +163,20 @@ export class ObservabilityStack extends Stack {
         threshold: 5,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    }
+
+    // Functions with reserved concurrency (manifest) are capped: throttles in 3 consecutive minutes mean
+    // the cap is too low for the load (saga task invokes retried by the state machine, scheduled runs
+    // piling up behind a slow one). In dev, without reserved concurrency, the account quota throttles.
+    for (const fn of [...app.functions.values()].filter((f) => f.def.reservedConcurrency)) {
+      alarm(`${fn.def.name}Throttles`, {
+        alarmDescription: `${fn.def.name}: throttled in 3 consecutive minutes (reserved concurrency ${fn.def.reservedConcurrency} in prod)`,
+        metric: fn.metricThrottles({ period: Duration.minutes(1), statistic: 'Sum' }),
+        threshold: 0,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       });
     }
 
@@ -218,6 +252,20 @@ export class ObservabilityStack extends Stack {
             width: 24,
             left: [expr(search('SagaRestarted'), 'saga restarts'), expr(search('SagaStuck'), 'stuck orders'), expr(search('StepRecordsDeleted'), 'step records deleted')],
             right: [expr(search('StepRecordRetentionLagHours', 'Maximum', 3600), 'retention lag (h)')],
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Saga start: poison order-created dead-lettered (SagaStarter)',
+            width: 12,
+            left: [expr(search('SagaStarterDeadLettered'), 'dead-lettered')],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Outbox: oldest unsent row (s); relay failures',
+            width: 12,
+            left: [expr(`MAX(SEARCH('{${METRICS_NAMESPACE},service} MetricName="OutboxOldestUnsentSeconds"', 'Maximum', 60))`, 'oldest unsent (s)')],
+            right: [expr(search('OutboxRelayFailed'), 'relay failed')],
+            leftAnnotations: [{ value: 600, label: 'alarm (15 min above)' }],
           }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms })],

@@ -4,7 +4,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { idleTimeoutMs } from '../../functions/shared/adapters/pg';
 import { allHandlers, allRoutes, manifest, type StoreRef } from '../../lib/manifest';
-import { aslPlaceholders } from '../../lib/constructs/saga-state-machine';
+import { aslPlaceholders, usesEventBridgeIntegration } from '../../lib/constructs/saga-state-machine';
 import { cfnLint, CFN_LINT_VERSION, templatesUnder } from '../../scripts/cfn-lint';
 import { nagViolations, ofType, synthStage, type Synthesized } from './support/synth';
 
@@ -300,6 +300,52 @@ describe.each(STAGES)('%s stage', (stage) => {
     expect(proxy!.Properties.IdleClientTimeout!).toBeGreaterThan(idleTimeoutMs({}) / 1000);
   });
 
+  test("the RDS Proxy gives up borrowing a database connection well before the functions' timeout (a failover fails fast, retriably)", () => {
+    const [tg] = Object.values(s().templates.Data.findResources('AWS::RDS::DBProxyTargetGroup')) as Array<{ Properties: { ConnectionPoolConfigurationInfo?: { ConnectionBorrowTimeout?: number } } }>;
+    const borrow = tg!.Properties.ConnectionPoolConfigurationInfo?.ConnectionBorrowTimeout;
+    expect(borrow).toBe(5);
+    // Every function that reaches PostgreSQL (saga tasks: 10 s) still has time to fail with the proxy's error.
+    const shortest = Math.min(...allHandlers().filter((h) => h.stores.includes('postgres')).map((h) => h.timeoutSeconds ?? 10));
+    expect(borrow!).toBeLessThan(shortest);
+  });
+
+  test('the MSK on-failure destination is reachable from the isolated MSK subnets: an SQS interface endpoint with private DNS admits HTTPS from the VPC', () => {
+    const n = s().templates.Network;
+    const sqs = Object.values(n.findResources('AWS::EC2::VPCEndpoint')).map((r: any) => r.Properties).filter((p: any) => JSON.stringify(p.ServiceName).endsWith('.sqs"]]}'));
+    expect(sqs).toHaveLength(1);
+    expect(sqs[0]).toEqual(expect.objectContaining({ VpcEndpointType: 'Interface', PrivateDnsEnabled: true }));
+    const sgIds = (sqs[0].SecurityGroupIds as Array<{ 'Fn::GetAtt': [string, string] }>).map((x) => x['Fn::GetAtt'][0]);
+    expect(sgIds).toHaveLength(1);
+    const sg = n.toJSON().Resources[sgIds[0]!] as { Properties: { SecurityGroupIngress: Array<Record<string, unknown>> } };
+    expect(sg.Properties.SecurityGroupIngress).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: { 'Fn::GetAtt': [expect.stringMatching(/^Vpc/), 'CidrBlock'] } }),
+    ]);
+    // The event source mapping's pollers use the cluster's security group: it may leave on 443.
+    s().templates.Messaging.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupEgress: Match.arrayWith([Match.objectLike({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' })]),
+    });
+  });
+
+  test('the state machine role may invoke its tasks but put no events (the ASL has no events: integration); its log group is kept in prod', () => {
+    const t = s().templates.App;
+    const roleId = Object.keys(t.findResources('AWS::IAM::Role')).find((id) => /^OrderSagaStateMachineRole/.test(id))!;
+    expect(roleId).toBeDefined();
+    const actions = Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .flatMap((x: { Action: string | string[] }) => [x.Action].flat());
+    expect(actions).toContain('lambda:InvokeFunction');
+    expect(actions.filter((a: string) => a.startsWith('events:'))).toEqual([]);
+    // The grant follows the ASL: none for a bus name handed to a Lambda, one for an EventBridge state.
+    for (const def of manifest.stateMachines) expect(usesEventBridgeIntegration(readFileSync(path.join(root, def.definitionFile), 'utf8'))).toBe(false);
+    expect(usesEventBridgeIntegration('{"Resource": "arn:aws:states:::events:putEvents"}')).toBe(true);
+    expect(usesEventBridgeIntegration('{"Resource": "arn:aws-us-gov:states:::aws-sdk:eventbridge:putEvents"}')).toBe(true);
+    const logGroups = Object.entries(t.findResources('AWS::Logs::LogGroup')).filter(([id]) => /^OrderSagaLogs/.test(id));
+    expect(logGroups).toHaveLength(1);
+    const expected = stage === 'prod' ? 'Retain' : 'Delete';
+    expect([logGroups[0]![0], (logGroups[0]![1] as any).DeletionPolicy, (logGroups[0]![1] as any).UpdateReplacePolicy]).toEqual([logGroups[0]![0], expected, expected]);
+  });
+
   test('stores are encrypted at rest and in transit', () => {
     const d = s().templates.Data;
     d.hasResourceProperties('AWS::RDS::DBInstance', { StorageEncrypted: true });
@@ -348,7 +394,40 @@ describe.each(STAGES)('%s stage', (stage) => {
     expect(has((a) => a.MetricName === 'StepRecordRetentionLagHours' && a.Threshold === 24 && a.TreatMissingData === 'breaching' && a.Period === 3600 && a.EvaluationPeriods === 3)).toBe(true);
     for (const a of alarms) expect(a.AlarmActions).toHaveLength(1);
     const dashboard = JSON.stringify(s().templates.Observability.findResources('AWS::CloudWatch::Dashboard'));
-    for (const m of ['OrdersPlaced', 'CacheHit', 'CacheMiss', 'OffsetLag', 'p99', 'ExecutionsSucceeded', 'SagaRestarted', 'SagaStuck', 'StepRecordRetentionLagHours', 'StepRecordsDeleted']) expect([m, dashboard.includes(m)]).toEqual([m, true]);
+    for (const m of ['OrdersPlaced', 'CacheHit', 'CacheMiss', 'OffsetLag', 'p99', 'ExecutionsSucceeded', 'SagaRestarted', 'SagaStuck', 'StepRecordRetentionLagHours', 'StepRecordsDeleted', 'SagaStarterDeadLettered', 'OutboxOldestUnsentSeconds']) {
+      expect([m, dashboard.includes(m)]).toEqual([m, true]);
+    }
+  });
+
+  test('alarms: a poison order-created dead-lettered by the SagaStarter; an outbox row unsent for more than 10 minutes', () => {
+    const alarms = Object.values(s().templates.Observability.findResources('AWS::CloudWatch::Alarm')).map((r: any) => r.Properties);
+    const order = [{ Name: 'service', Value: 'order' }];
+    expect(alarms.filter((a) => a.MetricName === 'SagaStarterDeadLettered')).toEqual([
+      expect.objectContaining({ Namespace: 'Shop', Dimensions: order, Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' }),
+    ]);
+    expect(alarms.filter((a) => a.MetricName === 'OutboxOldestUnsentSeconds')).toEqual([
+      expect.objectContaining({ Namespace: 'Shop', Dimensions: order, Statistic: 'Maximum', Period: 300, EvaluationPeriods: 3, Threshold: 600, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' }),
+    ]);
+  });
+
+  test('every function with reserved concurrency (manifest) has a Throttles alarm', () => {
+    const t = s().templates.App;
+    const reserved = allHandlers().filter((h) => h.reservedConcurrency);
+    expect(reserved.map((h) => h.name)).toContain('InventoryTasks');
+    const alarms = Object.values(s().templates.Observability.findResources('AWS::CloudWatch::Alarm'))
+      .map((r: any) => r.Properties)
+      .filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Throttles');
+    // The alarm's FunctionName is an import of the App stack's function name: map it back to the handler.
+    const fnIdOf = (a: any): string => JSON.stringify(a.Dimensions);
+    for (const h of reserved) {
+      const id = Object.keys(t.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { HANDLER_NAME: h.name } } } }))[0]!;
+      const mine = alarms.filter((a) => fnIdOf(a).includes(id));
+      expect([h.name, mine]).toEqual([
+        h.name,
+        [expect.objectContaining({ Statistic: 'Sum', Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' })],
+      ]);
+    }
+    expect(alarms).toHaveLength(reserved.length);
   });
 
   test('Managed Grafana is off by default', () => {

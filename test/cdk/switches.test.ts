@@ -5,6 +5,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
 import { configFromContext } from '../../bin/platform-app';
 import { stageConfig, stageConfigs } from '../../lib/config';
 import { ShopNagChecks } from '../../lib/constructs/nag';
@@ -144,5 +145,31 @@ describe('cdk-nag', () => {
     const fnRole2 = new iam.Role(r2, 'ServiceRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     fnRole2.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
     expect(() => second.app.synth()).toThrow(/AwsSolutions-IAM5\[Action::s3:\*\]/);
+  });
+
+  // `Resource::*` is acknowledged for the X-Ray actions only (they have no resource-level
+  // permissions): any other action on '*' in a function policy is a finding, whether in its own
+  // statement or merged into the X-Ray statement.
+  test.each([
+    ['its own statement', [['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['states:StartExecution']]],
+    ['the X-Ray statement', [['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'states:StartExecution']]],
+  ])('a function policy with another action on Resource * fails (%s)', (_where, statements) => {
+    const { app, stack } = nagApp();
+    const fn = new iam.Role(stack, 'Fn', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const fnRole = new iam.Role(fn, 'ServiceRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    for (const actions of statements) fnRole.addToPolicy(new iam.PolicyStatement({ actions, resources: ['*'] }));
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
+  });
+
+  test('the state machine role may use Resource * for X-Ray and log delivery only', () => {
+    const sm = (actions: string[]): (() => void) => {
+      const { app, stack } = nagApp();
+      const holder = new Construct(new Construct(stack, 'OrderSaga'), 'StateMachine');
+      const role = new iam.Role(holder, 'Role', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+      role.addToPolicy(new iam.PolicyStatement({ actions, resources: ['*'] }));
+      return () => app.synth();
+    };
+    expect(sm(['xray:PutTraceSegments', 'logs:CreateLogDelivery'])).not.toThrow();
+    expect(sm(['xray:PutTraceSegments', 'events:PutEvents'])).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
   });
 });

@@ -147,23 +147,43 @@ export interface SweepCandidate {
 }
 
 /**
- * Claims up to `limit` orders PENDING, CONFIRMING or CANCELLING whose last change and last sweep are older than
- * `minAgeSeconds`, oldest first, and stamps `saga_checked_at` (one statement; SKIP LOCKED, so two
- * sweepers never take the same order and an order a saga step holds is left for the next run).
+ * Claims the orders PENDING, CONFIRMING or CANCELLING whose last change and last sweep are older than
+ * `minAgeSeconds`, and stamps `saga_checked_at` (one statement; SKIP LOCKED, so two sweepers never
+ * take the same order and an order a saga step holds is left for the next run). Two parts:
+ *  - up to `limit` orders the sweeper has not given up on, never looked at first (an order whose
+ *    order-created was lost), then the one looked at longest ago, then the oldest: an order it keeps
+ *    leaving alone (RUNNING for hours) waits its turn instead of taking a slot every run;
+ *  - up to `stuckLimit` orders whose restarts are used up (`saga_restarts >= maxRestarts`, looked at
+ *    before), longest ago first. They are only reported (SagaStuck), so they get a small quota of
+ *    their own: taken with the others, oldest first, a batch of them took every slot of every run
+ *    and a newer order was never started; left out, the SagaStuck alarm would stop firing. One never
+ *    looked at is never stuck (with `maxRestarts` 0 its first start is still due).
+ * Both follow the partial index `orders_sweep (saga_checked_at NULLS FIRST, updated_at, id)`
+ * (migration 1765100000000): an index walk that stops at the limit, also with many orders waiting.
  */
-export async function claimUnsettledOrders(minAgeSeconds: number, limit: number): Promise<SweepCandidate[]> {
+export async function claimUnsettledOrders(minAgeSeconds: number, limit: number, stuck: { maxRestarts: number; stuckLimit: number }): Promise<SweepCandidate[]> {
   const r = await (await getPool()).query<{ id: string; status: OrderStatus; saga_restarts: number }>(
-    `WITH c AS (
+    `WITH due AS (
        SELECT id FROM orders
        WHERE status IN ('PENDING', 'CONFIRMING', 'CANCELLING')
          AND updated_at < now() - make_interval(secs => $1)
          AND (saga_checked_at IS NULL OR saga_checked_at < now() - make_interval(secs => $1))
-       ORDER BY updated_at, id
+         AND (saga_restarts < $3 OR saga_checked_at IS NULL)
+       ORDER BY saga_checked_at NULLS FIRST, updated_at, id
        LIMIT $2
+       FOR UPDATE SKIP LOCKED),
+     stuck AS (
+       SELECT id FROM orders
+       WHERE status IN ('PENDING', 'CONFIRMING', 'CANCELLING')
+         AND updated_at < now() - make_interval(secs => $1)
+         AND saga_checked_at < now() - make_interval(secs => $1)
+         AND saga_restarts >= $3
+       ORDER BY saga_checked_at NULLS FIRST, updated_at, id
+       LIMIT $4
        FOR UPDATE SKIP LOCKED)
-     UPDATE orders o SET saga_checked_at = now() FROM c WHERE o.id = c.id
+     UPDATE orders o SET saga_checked_at = now() FROM (SELECT id FROM due UNION ALL SELECT id FROM stuck) c WHERE o.id = c.id
      RETURNING o.id, o.status, o.saga_restarts`,
-    [minAgeSeconds, limit],
+    [minAgeSeconds, limit, stuck.maxRestarts, stuck.stuckLimit],
   );
   return r.rows.map((x) => ({ id: x.id, status: x.status, sagaRestarts: x.saga_restarts })).sort((a, b) => a.id.localeCompare(b.id));
 }
@@ -177,6 +197,12 @@ export async function orderStatus(id: string): Promise<OrderStatus | undefined> 
 export async function recordSagaRestart(id: string, from: number): Promise<boolean> {
   const r = await (await getPool()).query('UPDATE orders SET saga_restarts = $2 + 1 WHERE id = $1 AND saga_restarts = $2', [id, from]);
   return (r.rowCount ?? 0) === 1;
+}
+
+/** Whether any saga step of the order is recorded (processed_messages; its primary key leads with order_id). */
+export async function hasRecordedSteps(id: string): Promise<boolean> {
+  const pool = await getPool();
+  return (await pool.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM processed_messages WHERE order_id = $1) AS any', [id])).rows[0]!.any;
 }
 
 /** The saga input of an order (the OrderCreated data), rebuilt from its rows. */

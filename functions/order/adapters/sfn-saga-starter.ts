@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { traced } from '../../shared/powertools';
-import type { SagaExecutionStatus, SagaExecutions } from '../domain/saga-starter';
+import type { SagaExecution, SagaExecutionStatus, SagaExecutions } from '../domain/saga-starter';
+import { sagaErrorOf } from '../domain/sweeper';
 
 /** The ARN of the execution `name` of a state machine (arn:...:stateMachine:M -> arn:...:execution:M:name). */
 export function executionArnOf(stateMachineArn: string, name: string): string {
@@ -39,11 +40,22 @@ export class SfnSagaStarter implements SagaExecutions {
     }
   }
 
-  /** DescribeExecution by name; undefined when no execution has that name (ExecutionDoesNotExist). */
-  async describe(name: string): Promise<{ status: SagaExecutionStatus } | undefined> {
+  /**
+   * DescribeExecution by name; undefined when no execution has that name (ExecutionDoesNotExist). A
+   * FAILED execution's error and cause are passed on (the sweeper restarts one that failed with
+   * CompensationFailed in compensation-only mode), and so is the `error` its input carried (it was
+   * itself a compensation-only run).
+   */
+  async describe(name: string): Promise<SagaExecution | undefined> {
     try {
       const out = await this.client.send(new DescribeExecutionCommand({ executionArn: executionArnOf(this.stateMachineArn, name) }));
-      return { status: (out.status ?? 'RUNNING') as SagaExecutionStatus };
+      const inputError = sagaErrorOf(out.input);
+      return {
+        status: (out.status ?? 'RUNNING') as SagaExecutionStatus,
+        ...(out.error !== undefined ? { error: out.error } : {}),
+        ...(out.cause !== undefined ? { cause: out.cause } : {}),
+        ...(inputError ? { inputError } : {}),
+      };
     } catch (err) {
       if ((err as Error).name === 'ExecutionDoesNotExist') return undefined;
       throw err;

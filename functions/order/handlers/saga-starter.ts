@@ -1,8 +1,9 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { loadConfig } from '../../shared/config';
 import { withProducer } from '../../shared/adapters/kafka';
-import { logger } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { SfnSagaStarter } from '../adapters/sfn-saga-starter';
 import { parseOrderCreated, startSaga } from '../use-cases/start-saga';
 
@@ -31,9 +32,9 @@ async function deadLetter(poison: ReadonlyArray<{ record: MSKRecord; error: stri
 
 /**
  * SagaStarter: consumes order-created (MSK event) and starts one execution per order, named by the
- * order id. A poison message goes to `dead-letter` with its error and the batch moves on; a failure
- * to start (Step Functions unavailable) fails the batch, which is delivered again (starting is
- * idempotent by name).
+ * order id. A poison message goes to `dead-letter` with its error (counted: SagaStarterDeadLettered)
+ * and the batch moves on; a failure to start (Step Functions unavailable) fails the batch, which is
+ * delivered again (starting is idempotent by name).
  */
 export const handler = async (event: MSKEvent): Promise<{ started: number; duplicates: number; deadLettered: number }> => {
   const records = Object.values(event.records ?? {}).flat();
@@ -65,5 +66,10 @@ export const handler = async (event: MSKEvent): Promise<{ started: number; dupli
   }
   // A failed dead-letter send fails the batch, which is delivered again (starting is idempotent by name).
   await deadLetter(poison);
+  // Counted after the send (a batch that fails before it is delivered again and counted then); alarmed when > 0.
+  if (poison.length > 0) {
+    metrics.addMetric('SagaStarterDeadLettered', MetricUnit.Count, poison.length);
+    metrics.publishStoredMetrics();
+  }
   return { started, duplicates, deadLettered: poison.length };
 };

@@ -1,14 +1,20 @@
 import { logger } from '../../shared/powertools';
-import { claimUnsettledOrders, orderStatus, recordSagaRestart, sagaInputOf } from '../adapters/pg-orders';
+import { claimUnsettledOrders, hasRecordedSteps, orderStatus, recordSagaRestart, sagaInputOf } from '../adapters/pg-orders';
 import type { SagaExecutions } from '../domain/saga-starter';
 import { isTerminal } from '../domain/schemas';
-import { executionName, sweepAction } from '../domain/sweeper';
+import { COMPENSATION_FAILED, compensationError, executionName, sweepAction } from '../domain/sweeper';
 
 export interface SweepConfig {
   /** Orders whose last change (and last sweep) is older than this are looked at. */
   readonly minAgeSeconds: number;
-  /** At most this many orders per run. */
+  /** At most this many orders per run, besides the stuck ones' quota. */
   readonly batchSize: number;
+  /**
+   * At most this many orders whose restarts are used up per run (reported stuck, in turn), on top of
+   * `batchSize`; default a tenth of it, at least 1. Their own quota: they never take a slot from an
+   * order the sweeper can still drive, and SagaStuck fires on every run that finds one due.
+   */
+  readonly stuckBatchSize?: number;
   /** Executions the sweeper may start after the first one ended; then the order is reported stuck. */
   readonly maxRestarts: number;
 }
@@ -41,16 +47,19 @@ const CONCURRENCY = 8;
  * OrderSagaSweeper: every accepted order reaches a terminal state. Claims the orders still PENDING,
  * CONFIRMING or CANCELLING after `minAgeSeconds` (a saga that never started: order-created dead-lettered or lost;
  * an execution that ended without settling the order: CompensationFailed, aborted, timed out, lost
- * with a local runtime) and, for each, asks Step Functions about its latest execution (see
- * domain/sweeper.ts). One order's failure never stops the others.
+ * with a local runtime; the stuck ones in a quota of their own, see claimUnsettledOrders) and, for
+ * each, asks Step Functions about its latest execution (see domain/sweeper.ts). One order's failure
+ * never stops the others.
  */
 export async function sweepSagas(deps: SweepDeps, cfg: SweepConfig): Promise<SweepReport> {
-  const candidates = await claimUnsettledOrders(cfg.minAgeSeconds, cfg.batchSize);
+  const stuckLimit = cfg.stuckBatchSize ?? Math.max(1, Math.ceil(cfg.batchSize / 10));
+  const candidates = await claimUnsettledOrders(cfg.minAgeSeconds, cfg.batchSize, { maxRestarts: cfg.maxRestarts, stuckLimit });
   const report: SweepReport = { checked: candidates.length, running: [], started: [], restarted: [], stuck: [], settled: [], failed: [] };
 
   const handle = async (c: (typeof candidates)[number]): Promise<void> => {
     const latestName = executionName(c.id, c.sagaRestarts);
-    const action = sweepAction(c, await deps.executions.describe(latestName), cfg.maxRestarts);
+    const latest = await deps.executions.describe(latestName);
+    const action = sweepAction(c, latest, cfg.maxRestarts);
     if (action.kind === 'leave') return void report.running.push(c.id);
     if (action.kind !== 'start') {
       // The execution has ended: it may have settled the order since the claim.
@@ -64,17 +73,20 @@ export async function sweepSagas(deps: SweepDeps, cfg: SweepConfig): Promise<Swe
     }
     const order = await sagaInputOf(c.id);
     if (!order) return void report.settled.push(c.id);
-    // A CANCELLING order (the customer cancelled; its saga died or never ran) goes straight to the
-    // compensations: the ASL's first state sends an input that carries `error` to RefundPayment, so
-    // nothing is reserved or authorized for an order its customer cancelled.
-    const input = c.status === 'CANCELLING' ? { ...order, error: { Error: 'OrderCancelledByCustomerError', Cause: `order ${c.id} was cancelled by the customer; the saga sweeper runs its compensations` } } : order;
+    // Straight to the compensations when the saga had decided to undo the order (the customer
+    // cancelled; or the latest execution failed while compensating, CompensationFailed): the ASL's
+    // first state sends an input that carries `error` to RefundPayment, so nothing is reserved,
+    // authorized, captured or confirmed again. Otherwise the done steps replay (domain/sweeper.ts).
+    const compensating = latest?.status === 'FAILED' && latest.error === COMPENSATION_FAILED;
+    const error = compensationError(c, latest, latestName, compensating ? await hasRecordedSteps(c.id) : true);
+    const input = error ? { ...order, error } : order;
     const out = await deps.executions.start(action.name, input);
     if (action.kind === 'restart') {
       await recordSagaRestart(c.id, c.sagaRestarts);
-      logger.warn('saga restarted: its execution ended with the order not terminal', { orderId: c.id, status: c.status, previous: latestName, execution: action.name, restarts: action.restarts, alreadyStarted: !out.started });
+      logger.warn('saga restarted: its execution ended with the order not terminal', { orderId: c.id, status: c.status, previous: latestName, previousStatus: latest?.status, previousError: latest?.error, execution: action.name, restarts: action.restarts, compensateOnly: error?.Error, alreadyStarted: !out.started });
       report.restarted.push(c.id);
     } else {
-      logger.warn('saga started by the sweeper: the order had no execution', { orderId: c.id, status: c.status, execution: action.name, alreadyStarted: !out.started });
+      logger.warn('saga started by the sweeper: the order had no execution', { orderId: c.id, status: c.status, execution: action.name, compensateOnly: error?.Error, alreadyStarted: !out.started });
       report.started.push(c.id);
     }
     deps.onStarted?.(c.id, action.name);

@@ -38,6 +38,7 @@ import {
   sagaOf,
   seedSku,
   statesEntered,
+  stepsOf,
   stockOf,
   taskFailures,
   until,
@@ -165,6 +166,9 @@ describe('PostgreSQL unreachable during a saga', () => {
     expect(await stockOf(s)).toBe(5);
     expect(await paymentOf(orderId)).toBeUndefined();
 
+    // No step of the order is recorded: after CompensationFailed the sweeper goes forward (nothing to
+    // undo) rather than running only the compensations, which it does when a step was recorded.
+    expect(await stepsOf(orderId)).toEqual([]);
     await backdate(orderId, AGE);
     const r = await p.handlers.invoke<SweepReport>('OrderSagaSweeper', scheduledEvent('OrderSagaSweeper'));
     expect(r.restarted).toContain(orderId);

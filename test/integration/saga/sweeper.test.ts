@@ -2,8 +2,10 @@
  * OrderSagaSweeper on the real engines: every accepted order reaches a terminal state. One sweeper
  * run (invoked like the schedule invokes it) drives an order whose saga never started, restarts one
  * whose execution ended with the order still PENDING (replaying the steps done: one reservation),
- * leaves a RUNNING execution alone, and reports an order stuck (SagaStuck) once its restarts are
- * exhausted. It talks to the runtime's Step Functions over the AWS JSON API (@aws-sdk/client-sfn).
+ * restarts one whose execution FAILED with CompensationFailed in compensation-only mode (refund,
+ * release, CANCELLED; never confirmed), leaves a RUNNING execution alone, reports an order stuck
+ * (SagaStuck) once its restarts are exhausted, and does not let more stuck orders than a batch crowd
+ * out a newer one. It talks to the runtime's Step Functions over the AWS JSON API (@aws-sdk/client-sfn).
  *
  * The orders here are written as POST /orders writes them, with their order-created message never
  * delivered, and backdated by 240 s: older than this file's threshold (120 s), younger than the
@@ -80,8 +82,12 @@ const eventCount = async (orderId: string, type: string): Promise<number> =>
     return n > 0 ? n : undefined;
   }, 30000);
 
-/** An execution of the order saga that ended (as Step Functions keeps it) without settling the order. */
-async function endedExecution(orderId: string, name: string, input: unknown, status: 'FAILED' | 'ABORTED' | 'TIMED_OUT', error = 'CompensationFailed'): Promise<void> {
+/**
+ * An execution of the order saga that ended (as Step Functions keeps it) without settling the order.
+ * A FAILED one carries its error and cause as DescribeExecution answers them (CompensationFailed: the
+ * ASL's Fail state, reached only from the compensations).
+ */
+async function endedExecution(orderId: string, name: string, input: unknown, status: 'FAILED' | 'ABORTED' | 'TIMED_OUT', error = 'CompensationFailed', cause = 'A compensation step failed after its retries'): Promise<void> {
   const startDate = new Date(Date.now() - AGE * 1000);
   const created = await store.create({
     executionArn: executionArnOf(p, name),
@@ -91,7 +97,7 @@ async function endedExecution(orderId: string, name: string, input: unknown, sta
     input: JSON.stringify(input),
     startDate,
     stopDate: new Date(startDate.getTime() + 1000),
-    ...(status === 'FAILED' ? { error, cause: 'A compensation step failed after its retries' } : {}),
+    ...(status === 'FAILED' ? { error, cause } : {}),
     history: [],
   });
   expect(created.created).toBe(true);
@@ -179,7 +185,8 @@ describe('OrderSagaSweeper', () => {
     await p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId, items: data.items });
     await p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId, amountCents: 800, currency: 'EUR', paymentToken: CARDS.approve });
     expect(await stockOf(s)).toBe(3);
-    await endedExecution(orderId, orderId, data, 'FAILED');
+    // It ended before deciding to compensate (timed out, or lost with a local runtime): the restart goes forward.
+    await endedExecution(orderId, orderId, data, 'TIMED_OUT');
     await backdate(orderId, AGE);
 
     const r = await sweep();
@@ -195,6 +202,41 @@ describe('OrderSagaSweeper', () => {
     expect(await eventCount(orderId, 'InventoryReserved')).toBe(1);
     expect(await eventCount(orderId, 'PaymentAuthorized')).toBe(1);
     expect((await paymentOf(orderId))?.status).toBe('CAPTURED');
+    expect(await executionsOf(orderId)).toEqual([orderId, `${orderId}-r1`]);
+  });
+
+  it('restarts a saga that failed with CompensationFailed after capturing in compensation-only mode: refunded, released, CANCELLED, never confirmed', async () => {
+    const s = await seedSku('sw-compensation-failed', 5, 400);
+    const { orderId, data } = await placeUndelivered(newUser(), [{ sku: s, quantity: 2 }], CARDS.approve);
+    // What the dead execution had done, through the real tasks: reserved, authorized, passed the pivot, captured.
+    await p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId, items: data.items });
+    await p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId, amountCents: 800, currency: 'EUR', paymentToken: CARDS.approve });
+    await p.handlers.invoke('OrderTasks', { action: 'beginConfirmation', orderId });
+    await p.handlers.invoke('PaymentTasks', { action: 'capture', orderId });
+    expect(await paymentOf(orderId)).toEqual({ status: 'CAPTURED', capture_id: expect.any(String) });
+    expect(await stockOf(s)).toBe(3);
+    // Then ConfirmOrder failed, the saga decided to compensate, and RefundPayment ran out of retries
+    // (the database was down): the execution FAILED with CompensationFailed, nothing compensated recorded.
+    await endedExecution(orderId, orderId, data, 'FAILED', 'CompensationFailed', 'A compensation step failed after its retries; the order needs attention (see the execution history). Alarmed via ExecutionsFailed.');
+    await backdate(orderId, AGE);
+    expect((await orderRow(orderId)).status).toBe('CONFIRMING');
+
+    const r = await sweep();
+    expect(r.restarted).toContain(orderId);
+    expect(await restartsOf(orderId)).toBe(1);
+    const saga = await sagaOf(p, `${orderId}-r1`);
+    expect(saga.status).toBe('SUCCEEDED');
+    // Only the compensations: a forward restart would replay the stored capture and confirm an order
+    // whose refund may already have reached the provider.
+    expect(statesEntered(saga.history)).toEqual(['StartOrCompensate', 'RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
+    expect(taskFailures(saga.history)).toEqual([]);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'CompensationFailed' });
+    expect((await paymentOf(orderId))?.status).toBe('REFUNDED');
+    expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 2, status: 'RELEASED' }]);
+    expect(await stockOf(s)).toBe(5);
+    expect(await stepsOf(orderId)).not.toContain('order.confirm');
+    expect(await eventCount(orderId, 'OrderFailed')).toBe(1);
+    expect((await eventsOfOrder(orderId, kafka)).filter((e) => e.event.type === 'OrderCompleted')).toEqual([]);
     expect(await executionsOf(orderId)).toEqual([orderId, `${orderId}-r1`]);
   });
 
@@ -269,6 +311,45 @@ describe('OrderSagaSweeper', () => {
       added.mockRestore();
       // Do not leave a stuck order for the other runtimes' sweepers on these engines.
       await db().query("UPDATE orders SET status = 'CANCELLED', cancel_error = 'TestCleanup' WHERE id = $1", [orderId]);
+    }
+  });
+
+  it('does not let stuck orders crowd out a newer one: more of them than the batch, one run still starts the newer order and reports some stuck (SagaStuck)', async () => {
+    const batch = Number(process.env.SAGA_SWEEPER_BATCH_SIZE);
+    const s = await seedSku('sw-crowd', 3, 500);
+    const user = newUser();
+    // More orders than a batch whose restarts are used up (5: past this file's max and the default),
+    // older than the newer order and last looked at before the threshold, their executions gone:
+    // each is reported stuck. 280 s: past this file's threshold, not the default one other sweepers use.
+    const stuck = (
+      await db().query<{ id: string }>(
+        `INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_token, created_at, updated_at, saga_restarts, saga_checked_at)
+         SELECT gen_random_uuid(), $1, 'PENDING', 500, 'EUR', $2, now() - make_interval(secs => $3), now() - make_interval(secs => $3), 5, now() - make_interval(secs => $3)
+         FROM generate_series(1, $4) RETURNING id`,
+        [user, CARDS.approve, AGE + 40, batch + 10],
+      )
+    ).rows.map((x) => x.id);
+    const isStuck = new Set(stuck);
+    const { orderId } = await placeUndelivered(user, [{ sku: s, quantity: 1 }], CARDS.approve, AGE);
+    const added = jest.spyOn(metrics, 'addMetric');
+    try {
+      const r = await sweep();
+      expect(r.started).toContain(orderId);
+      // The stuck ones are still reported every run (the SagaStuck alarm), a few at a time, in turn.
+      const first = r.stuck.filter((id) => isStuck.has(id));
+      expect(first.length).toBeGreaterThan(0);
+      expect(first.length).toBeLessThanOrEqual(Math.ceil(batch / 10));
+      expect(added).toHaveBeenCalledWith('SagaStuck', 'Count', 1);
+      expect([...r.started, ...r.restarted].filter((id) => isStuck.has(id))).toEqual([]);
+      const second = (await sweep()).stuck.filter((id) => isStuck.has(id));
+      expect(second.length).toBeGreaterThan(0);
+      expect(second.filter((id) => first.includes(id))).toEqual([]);
+
+      expect((await sagaOf(p, orderId)).status).toBe('SUCCEEDED');
+      expect((await orderRow(orderId)).status).toBe('CONFIRMED');
+    } finally {
+      added.mockRestore();
+      await db().query("UPDATE orders SET status = 'CANCELLED', cancel_error = 'TestCleanup' WHERE id = ANY($1::uuid[])", [stuck]);
     }
   });
 });
