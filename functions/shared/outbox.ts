@@ -61,6 +61,20 @@ function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 export const PUBLISH_TIMEOUT_MS = Number(process.env.OUTBOX_PUBLISH_TIMEOUT_MS ?? 3000);
 
+/*
+ * The bus client's own bounds. The caller's PUBLISH_TIMEOUT_MS only stops the caller waiting: the
+ * bus sender goes on awaiting the request, and every later bus send in the process queues behind it
+ * (GroupSender sends one request at a time). The SDK's HTTP handler has no request timeout by default
+ * (requestTimeout 0; and in @smithy/node-http-handler 4.14 an exceeded one only logs a warning
+ * without throwOnRequestTimeout), so a PutEvents that was accepted and never answered wedged bus
+ * publishing until the socket died. Each attempt is bounded (connect, then the whole request), and
+ * the whole call gets PUBLISH_TIMEOUT_MS (the abort signal): the SDK retries a timed-out attempt, so
+ * the per-attempt bound alone let a hung endpoint hold the sender for three attempts (~9 s; seen in
+ * test/integration/shared/outbox-bus-timeout.test.ts), long after its callers had given up.
+ */
+const BUS_CONNECT_TIMEOUT_MS = Number(process.env.OUTBOX_BUS_CONNECT_TIMEOUT_MS ?? 1000);
+const BUS_REQUEST_TIMEOUT_MS = Number(process.env.OUTBOX_BUS_REQUEST_TIMEOUT_MS ?? PUBLISH_TIMEOUT_MS);
+
 /**
  * Group sending: while one request to the broker (or the bus) is in flight, new messages wait and
  * go together in the next request (like a producer's linger, without a fixed delay). No delay when
@@ -119,19 +133,36 @@ const kafkaSender = new GroupSender<KafkaItem>(async (items) => {
 
 type BusItem = { bus: string; event: Envelope };
 const busSender = new GroupSender<BusItem>(async (items) => {
-  eventBridge ??= traced(new EventBridgeClient({}));
+  eventBridge ??= traced(new EventBridgeClient({ requestHandler: { connectionTimeout: BUS_CONNECT_TIMEOUT_MS, requestTimeout: BUS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true } }));
   const client = eventBridge;
   const chunks: BusItem[][] = [];
   for (let i = 0; i < items.length; i += 10) chunks.push(items.slice(i, i + 10));
+  const abortSignal = AbortSignal.timeout(PUBLISH_TIMEOUT_MS);
   await Promise.all(
     chunks.map(async (chunk) => {
       const out = await client.send(
         new PutEventsCommand({ Entries: chunk.map((r) => ({ EventBusName: r.bus, Source: r.event.source, DetailType: r.event.type, Detail: JSON.stringify(r.event), Time: new Date(r.event.time) })) }),
+        { abortSignal },
       );
-      if (out.FailedEntryCount) throw new Error(`EventBridge rejected ${out.FailedEntryCount} event(s): ${out.Entries?.find((e) => e.ErrorCode)?.ErrorMessage ?? ''}`);
+      if (out.FailedEntryCount) throw new BusEntriesRejected(out.FailedEntryCount, (out.Entries ?? []).filter((e) => e.ErrorCode));
     }),
   );
 }, 100);
+
+/**
+ * PutEvents answered with entries it did not take. `retriable` as on kafkajs's errors: false when
+ * every one was refused for what it carries (RefusedBusEntryCodes), not for throttling, an internal
+ * failure or a permission that no event of the bus has.
+ */
+const RefusedBusEntryCodes = new Set(['InvalidArgument', 'MalformedDetail']);
+class BusEntriesRejected extends Error {
+  override readonly name = 'BusEntriesRejected';
+  readonly retriable: boolean;
+  constructor(count: number, failed: ReadonlyArray<{ ErrorCode?: string; ErrorMessage?: string }>) {
+    super(`EventBridge rejected ${count} event(s): ${failed[0]?.ErrorCode ?? ''} ${failed[0]?.ErrorMessage ?? ''}`.trimEnd());
+    this.retriable = failed.length === 0 || failed.some((e) => !RefusedBusEntryCodes.has(e.ErrorCode ?? ''));
+  }
+}
 
 /** Sends rows to Kafka and (when a bus is configured) EventBridge. Throws when either fails. */
 export async function send(rows: readonly OutboxMessage[], opts: { readonly eventBusName?: string } = {}): Promise<void> {
@@ -212,7 +243,7 @@ export async function publishPendingForKey(key: string, opts: { readonly eventBu
   return rows.length;
 }
 
-/** What one relay batch did: rows sent, rows that failed (with why), rows held behind a failed row of their key. */
+/** What one relay batch did: rows sent, rows that failed (with why), rows held behind an older unsent row of their key. */
 export interface BatchOutcome {
   readonly sent: OutboxRow[];
   readonly failed: Array<{ row: OutboxRow; error: string }>;
@@ -221,30 +252,66 @@ export interface BatchOutcome {
   readonly unreachable: boolean;
 }
 
-/** After this many rows in a row fail on their own, the sender is taken to be down and the rest of the batch is not tried. */
+/** After this many rows in a row fail in a way that looks like the sender not being reached, it is taken to be down and the rest of the batch is not tried. */
 export const FAILURES_BEFORE_UNREACHABLE = 3;
+
+/**
+ * kafkajs protocol errors about the message itself: the broker answered, and will refuse the same
+ * record again however often it is sent, while other records go. Not every non-retriable kafkajs
+ * error is one: BROKER_NOT_AVAILABLE is non-retriable too, and an authorization failure refuses every
+ * row alike (trying each row of the sweep alone would only cost a new producer per row).
+ */
+const RefusedKafkaTypes = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP']);
+
+/**
+ * Whether a failed send was refused for what it carries (so it says nothing about the sender being
+ * down): a kafkajs protocol error of RefusedKafkaTypes, as thrown or as the cause kafkajs's retrier
+ * wrapped it in; EventBridge's ValidationException (e.g. an event over its 256 KB); entries PutEvents
+ * refused for themselves. Anything else (our timeouts, connection errors, retriable errors, errors not
+ * recognised) may be the sender not being reached.
+ */
+export function refusedForItself(err: unknown): boolean {
+  type Failure = { name?: unknown; type?: unknown; retriable?: unknown; $fault?: unknown; cause?: unknown };
+  const seen = new Set<unknown>();
+  for (let e = err as Failure | undefined; e && typeof e === 'object' && !seen.has(e); e = e.cause as Failure | undefined) {
+    seen.add(e);
+    if (e.name === 'KafkaJSProtocolError' && e.retriable === false && RefusedKafkaTypes.has(e.type as string)) return true;
+    if (e.name === 'ValidationException' && e.$fault === 'client') return true;
+    if (e.name === 'BusEntriesRejected' && e.retriable === false) return true;
+  }
+  return false;
+}
 
 /**
  * Sends a relay batch so that one row the broker refuses (say, a message over its size limit) does
  * not hold back the others: the batch goes in one request; if that fails, row by row, oldest first.
- * A row of a key that already failed in this batch is held (not sent, not counted): an order's events
- * keep their order. After FAILURES_BEFORE_UNREACHABLE failures in a row the sender is taken to be down
- * and the rows not yet tried fail with the batch's error. `sendRows` is `send` (injectable for tests).
+ * `heldKeys` are the keys the sweep holds (a row of the key failed, was held, or is being sent by
+ * someone else): their rows are held (not sent, not counted), and the keys of rows that fail or are
+ * held here are added, so an order's events keep their order across the sweep's batches, not only
+ * within one. A row refused for itself (`refusedForItself`) is counted and passed over, however many
+ * come in a row (the broker answered); after FAILURES_BEFORE_UNREACHABLE other failures in a row the
+ * sender is taken to be down and the rows not yet tried fail with the batch's error. `sendRows` is
+ * `send` (injectable for tests).
  */
-export async function sendIsolating(rows: readonly OutboxRow[], sendRows: (rows: readonly OutboxRow[]) => Promise<void> = send): Promise<BatchOutcome> {
+export async function sendIsolating(
+  rows: readonly OutboxRow[],
+  sendRows: (rows: readonly OutboxRow[]) => Promise<void> = send,
+  heldKeys: Set<string> = new Set(),
+): Promise<BatchOutcome> {
+  const held = rows.filter((r) => heldKeys.has(r.key));
+  const candidates = held.length === 0 ? rows : rows.filter((r) => !heldKeys.has(r.key));
+  if (candidates.length === 0) return { sent: [], failed: [], held, unreachable: false };
   try {
-    await sendRows(rows);
-    return { sent: [...rows], failed: [], held: [], unreachable: false };
+    await sendRows(candidates);
+    return { sent: [...candidates], failed: [], held, unreachable: false };
   } catch (batchError) {
     const sent: OutboxRow[] = [];
     const failed: Array<{ row: OutboxRow; error: string }> = [];
-    const held: OutboxRow[] = [];
-    const failedKeys = new Set<string>();
     let streak = 0;
     let i = 0;
-    for (; i < rows.length && streak < FAILURES_BEFORE_UNREACHABLE; i++) {
-      const row = rows[i]!;
-      if (failedKeys.has(row.key)) {
+    for (; i < candidates.length && streak < FAILURES_BEFORE_UNREACHABLE; i++) {
+      const row = candidates[i]!;
+      if (heldKeys.has(row.key)) {
         held.push(row);
         continue;
       }
@@ -254,11 +321,14 @@ export async function sendIsolating(rows: readonly OutboxRow[], sendRows: (rows:
         streak = 0;
       } catch (err) {
         failed.push({ row, error: errorText(err) });
-        failedKeys.add(row.key);
-        streak++;
+        heldKeys.add(row.key);
+        streak = refusedForItself(err) ? 0 : streak + 1;
       }
     }
-    for (; i < rows.length; i++) failed.push({ row: rows[i]!, error: errorText(batchError) });
+    for (; i < candidates.length; i++) {
+      failed.push({ row: candidates[i]!, error: errorText(batchError) });
+      heldKeys.add(candidates[i]!.key);
+    }
     return { sent, failed, held, unreachable: streak >= FAILURES_BEFORE_UNREACHABLE };
   }
 }
@@ -269,7 +339,13 @@ export async function sendIsolating(rows: readonly OutboxRow[], sendRows: (rows:
  * relays never send the same batch at once. A row that cannot be sent does not hold back the
  * others (`sendIsolating`): it is counted (`attempts`, `last_error`) and tried again on the next
  * sweep, and the sweep goes on past it (each batch starts after the last id of the one before).
- * Returns how many rows went out, failed, and were held behind a failed row of their key.
+ * An order's later rows wait behind its older unsent ones for the whole sweep: one set of held keys
+ * goes through every batch, and it also gets the keys of older rows the batch's query passed over,
+ * i.e. rows another relay has locked (it is sending them) or too young to take: their order's newer
+ * rows must not go first. Those keys come from the same statement: the unsent rows between the
+ * previous batch and this one's last id that are not in this batch (a range scan of the primary key
+ * over about the rows just read).
+ * Returns how many rows went out, failed, and were held behind an older row of their key.
  */
 export async function relayPending(opts: { readonly limit?: number; readonly minAgeMs?: number; readonly maxBatches?: number } = {}): Promise<{ published: number; failed: number; held: number }> {
   const limit = opts.limit ?? 500;
@@ -278,19 +354,26 @@ export async function relayPending(opts: { readonly limit?: number; readonly min
   let failed = 0;
   let held = 0;
   let after = '0';
+  const heldKeys = new Set<string>();
   for (let batch = 0; batch < (opts.maxBatches ?? 20); batch++) {
     const out = await withTransaction(async (tx) => {
-      const r = await tx.query(
+      const r = await tx.query<{ id: string; topic: string; message_key: string; payload: Envelope; passed_over: string[] | null }>(
         unprepared(
-          `SELECT id, topic, message_key, payload FROM outbox
-           WHERE published_at IS NULL AND created_at <= now() - ($2::int * interval '1 millisecond') AND id > $3::bigint
-           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          `WITH batch AS MATERIALIZED (
+             SELECT id, topic, message_key, payload FROM outbox
+             WHERE published_at IS NULL AND created_at <= now() - ($2::int * interval '1 millisecond') AND id > $3::bigint
+             ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+           SELECT b.*, (SELECT array_agg(DISTINCT o.message_key) FROM outbox o
+                        WHERE o.published_at IS NULL AND o.id > $3::bigint AND o.id < (SELECT max(id) FROM batch)
+                          AND o.id NOT IN (SELECT id FROM batch)) AS passed_over
+           FROM batch b ORDER BY b.id`,
           [limit, minAgeMs, after],
         ),
       );
       const rows = r.rows.map(rowOf);
       if (rows.length === 0) return undefined;
-      const o = await sendIsolating(rows);
+      for (const k of r.rows[0]!.passed_over ?? []) heldKeys.add(k);
+      const o = await sendIsolating(rows, send, heldKeys);
       await countFailures(tx, o.failed.map((f) => ({ id: f.row.id, error: f.error })));
       if (o.sent.length > 0) await tx.query(unprepared('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [o.sent.map((x) => x.id)]));
       return { o, full: rows.length === limit, last: rows[rows.length - 1]!.id };
@@ -303,4 +386,20 @@ export async function relayPending(opts: { readonly limit?: number; readonly min
     if (out.o.unreachable || !out.full) break;
   }
   return { published, failed, held };
+}
+
+/**
+ * Age in seconds of the oldest row still in the outbox (0 when it is empty): how far behind event
+ * publishing is. The primary key's first unsent row (ids follow commits closely enough, and an index
+ * on created_at would cost every insert); the dead rows of sent events ahead of it in the index are
+ * skipped, and marked dead for the next scan.
+ */
+export async function oldestUnsentAgeSeconds(): Promise<number> {
+  const r = await (await getPool()).query<{ age: number }>(
+    unprepared(
+      `SELECT COALESCE((SELECT EXTRACT(EPOCH FROM now() - created_at)::float8 FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT 1), 0) AS age`,
+      [],
+    ),
+  );
+  return Math.max(0, Number(r.rows[0]?.age ?? 0));
 }
