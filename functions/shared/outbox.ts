@@ -243,6 +243,21 @@ export async function publishPendingForKey(key: string, opts: { readonly eventBu
   return rows.length;
 }
 
+/**
+ * Whether an older row of the same key is still in the outbox (being sent, or failed and waiting for
+ * the relay). A writer whose events carry absolute values (a restock's new stock) then leaves its own
+ * rows to the relay, which sends a key's rows in id order, instead of publishing them ahead of the
+ * older one. Uses `outbox_key_unpublished`.
+ */
+export async function hasOlderUnsent(rows: readonly OutboxRow[]): Promise<boolean> {
+  if (rows.length === 0) return false;
+  const first = rows.reduce((a, b) => (BigInt(a.id) < BigInt(b.id) ? a : b));
+  const r = await (await getPool()).query<{ older: boolean }>(
+    unprepared('SELECT EXISTS (SELECT 1 FROM outbox WHERE message_key = ANY($1::text[]) AND published_at IS NULL AND id < $2::bigint) AS older', [[...new Set(rows.map((x) => x.key))], first.id]),
+  );
+  return r.rows[0]!.older;
+}
+
 /** What one relay batch did: rows sent, rows that failed (with why), rows held behind an older unsent row of their key. */
 export interface BatchOutcome {
   readonly sent: OutboxRow[];

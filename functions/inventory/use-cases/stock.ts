@@ -3,7 +3,7 @@ import { withTransaction } from '../../shared/adapters/pg';
 import { IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { lockOrderSteps, recordStep } from '../../shared/idempotency';
-import { enqueue, publishNow, type OutboxRow } from '../../shared/outbox';
+import { enqueue, hasOlderUnsent, publishNow, type OutboxRow } from '../../shared/outbox';
 import { addStock, readStock } from '../adapters/pg-inventory';
 import { INVENTORY_EVENT_SOURCE, INVENTORY_TOPIC, MAX_STOCK, type RestockBody, type Stock } from '../domain/schemas';
 
@@ -53,6 +53,9 @@ export async function restock(sku: string, body: RestockBody, idempotencyKey?: s
     if (ref) await recordStep(tx, ref, 'inventory.restock', { ...out, requestHash: hash });
     return out;
   });
-  await publishNow(rows);
+  // The SKU's restocks commit one after another (its row lock), but their publishes race, and each
+  // event carries the absolute stock: one sent ahead of an older restock still unsent (its publish
+  // in flight, or failed) would leave a consumer with a stale stock. Then the relay sends both, in order.
+  if (!(await hasOlderUnsent(rows))) await publishNow(rows);
   return stock;
 }

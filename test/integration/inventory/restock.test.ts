@@ -8,7 +8,13 @@ process.env.POWERTOOLS_LOG_LEVEL = process.env.LOGLEVEL ?? 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 import { startPlatform, type Platform } from '../../../local/runtime';
-import { RUN, apiAs, closeDb, db, migrate, newUser, seedSku, stockOf, type Api } from '../saga/helpers';
+import { createTopics } from '../../../local/runtime';
+import { endpoints } from '../../../local/engines/endpoints';
+import { manifest } from '../../../lib/manifest';
+import { envelope } from '../../../functions/shared/events';
+import { relayPending } from '../../../functions/shared/outbox';
+import { closeProducer } from '../../../functions/shared/adapters/kafka';
+import { RUN, apiAs, closeDb, collectTopic, db, migrate, newUser, seedSku, stockOf, until, type Api } from '../saga/helpers';
 
 jest.setTimeout(60000);
 
@@ -18,11 +24,12 @@ const MAX_STOCK = 2147483647;
 let p: Platform;
 let admin: Api;
 beforeAll(async () => {
-  await migrate();
+  await Promise.all([migrate(), createTopics(manifest, endpoints().kafkaBrokers)]);
   p = await startPlatform({ components: ['gateway', 'aws-endpoint'], port: 0, awsPort: 0, executionStore: 'memory' });
   admin = await apiAs(p, newUser(), ['admin']);
 });
 afterAll(async () => {
+  await closeProducer();
   await p?.stop();
   await closeDb();
 });
@@ -101,6 +108,36 @@ describe('POST /inventory/{sku}/restock', () => {
     const res = await admin.post(`/inventory/IT-${RUN}-rs-unknown/restock`, { quantity: 5 });
     expect(res.status).toBe(400);
     expect(res.body.error.issues).toEqual([{ path: 'priceCents', message: 'required for a new SKU' }]);
+  });
+
+  it('leaves its event to the relay while an older one of the SKU is unsent, so the SKU\'s events keep their order', async () => {
+    const s = await seedSku('rs-order', 10, 500);
+    const kafka = await collectTopic(['inventory-events']);
+    // An older restock event of the SKU still in the outbox (its publish failed), locked as a relay
+    // sending it would hold it: every relay holds the SKU's newer rows meanwhile.
+    const older = envelope({ type: 'InventoryRestocked', source: 'shop.inventory', data: { sku: s, quantity: 1, stock: 11 } });
+    const olderId = (await db().query<{ id: string }>("INSERT INTO outbox (event_id, topic, message_key, payload) VALUES ($1, 'inventory-events', $2, $3) RETURNING id", [older.id, s, older])).rows[0]!.id;
+    const holder = await db().connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM outbox WHERE id = $1 FOR UPDATE', [olderId]);
+      const res = await admin.post(`/inventory/${s}/restock`, { quantity: 5 });
+      expect(res.status).toBe(200);
+      // Not published now: still in the outbox, behind the older row.
+      const mine = await db().query<{ id: string }>("SELECT id FROM outbox WHERE message_key = $1 AND id > $2 AND payload->>'type' = 'InventoryRestocked'", [s, olderId]);
+      expect(mine.rows).toHaveLength(1);
+      await holder.query('ROLLBACK');
+    } finally {
+      holder.release();
+    }
+    // The relay sends both, the older first.
+    await relayPending({ minAgeMs: 0 });
+    const stocks = await until('both events on Kafka', () => {
+      const mine = kafka.messages.filter((m) => m.key === s).map((m) => (m.value as { data: { stock: number } }).data.stock);
+      return mine.length >= 2 ? mine : undefined;
+    });
+    await kafka.stop();
+    expect(stocks).toEqual([11, 15]);
   });
 
   it('is not idempotent without an Idempotency-Key: two keyless restocks add twice', async () => {
