@@ -73,10 +73,15 @@ function sharedPoolOptions(): Pick<PoolConfig, 'Client' | 'idleTimeoutMillis' | 
  * task Lambdas' 10 s. It covers waiting for a free pool slot too.
  */
 export function connectTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.PG_CONNECT_TIMEOUT_MS?.trim();
-  if (!raw) return 5000;
+  return millisecondsFrom(env, 'PG_CONNECT_TIMEOUT_MS', 5000, 'no limit');
+}
+
+/** A whole number of milliseconds from `env[name]` (blank: `fallback`), or an error naming the variable. */
+function millisecondsFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, zeroMeans: string): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`invalid environment: PG_CONNECT_TIMEOUT_MS must be a whole number of milliseconds (0 = no limit), got '${raw}'`);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`invalid environment: ${name} must be a whole number of milliseconds (0 = ${zeroMeans}), got '${raw}'`);
   return n;
 }
 
@@ -91,11 +96,7 @@ export function connectTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
  * closes first; a connection the server ends anyway is replaced (survivesLostConnections).
  */
 export function idleTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.PG_IDLE_TIMEOUT_MS?.trim();
-  if (!raw) return 300_000;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`invalid environment: PG_IDLE_TIMEOUT_MS must be a whole number of milliseconds (0 = never close), got '${raw}'`);
-  return n;
+  return millisecondsFrom(env, 'PG_IDLE_TIMEOUT_MS', 300_000, 'never close');
 }
 
 /** Pool options for a connection string, with prepared statements when enabled. */
