@@ -5,6 +5,8 @@ import { bearerToken, verifyToken } from '../shared/auth';
 import { loadConfig } from '../shared/config';
 import { UnauthorizedError } from '../shared/errors';
 import { logger } from '../shared/powertools';
+import { sessionIsLive } from '../user/adapters/redis-sessions';
+import { sessionIdOf } from '../user/adapters/session-token';
 
 /**
  * JWT Lambda authorizer (REQUEST type, identity source: the Authorization header).
@@ -16,6 +18,16 @@ import { logger } from '../shared/powertools';
  * stage and, for callers without the 'admin' role, explicitly denies every 'admin' route of the
  * manifest, so an admin route answers 403 while every other route is allowed.
  * A missing or invalid token throws `Error('Unauthorized')`, which API Gateway turns into 401.
+ *
+ * Sessions: a token with a `sid` claim (issued by POST /sessions) is allowed only while its Redis
+ * session `session:<sid>` exists and names the token's user; after a logout (DELETE
+ * /sessions/current) or the 24 h TTL it is 401. Redis unreachable: the token is allowed on its
+ * signature and expiry (an error is logged): the session store is what makes a logout take effect,
+ * and failing closed would lock every logged-in customer out while a cache node is down; a logged-out
+ * token stays usable only for that outage, and at most until its own 24 h expiry. A token without `sid` (`npm run token`, tests)
+ * is checked as before, without Redis. API Gateway caches a decision per token for 5 minutes, so a
+ * logout takes up to that long to refuse a token that was used just before (the local gateway
+ * caches the same way).
  */
 const config = loadConfig(
   z
@@ -63,12 +75,24 @@ function authorizationHeader(event: APIGatewayRequestAuthorizerEvent): string | 
   return undefined;
 }
 
+/** The session check; true when Redis cannot answer (see above: the token's signature and expiry still hold). */
+async function sessionLiveOrUnknown(sid: string, userId: string): Promise<boolean> {
+  try {
+    return await sessionIsLive(sid, userId);
+  } catch (err) {
+    logger.error('session store unreachable: session token allowed on its signature', { userId, errorType: (err as Error).name, errorMessage: (err as Error).message });
+    return true;
+  }
+}
+
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
   void config;
   try {
     const token = bearerToken(authorizationHeader(event));
     if (!token) throw new UnauthorizedError('missing bearer token');
     const claims = await verifyToken(token);
+    const sid = sessionIdOf(token);
+    if (sid !== undefined && !(await sessionLiveOrUnknown(sid, claims.userId))) throw new UnauthorizedError('session ended');
     return policyFor(claims.userId, claims.roles, event.methodArn);
   } catch (err) {
     if (err instanceof UnauthorizedError) {

@@ -1,4 +1,8 @@
+import { ErrorResponseSchema } from '../../../functions/order/domain/schemas';
+import { LoginBodySchema, MeResponseSchema, RegisterBodySchema, RegisterResponseSchema, SessionResponseSchema } from '../../../functions/user/domain/schemas';
 import type { ServiceDef } from '../types';
+
+const bad = { 400: { description: 'Invalid request; issues name each bad field', schema: ErrorResponseSchema } };
 
 export const userService: ServiceDef = {
   name: 'user',
@@ -8,15 +12,46 @@ export const userService: ServiceDef = {
       name: 'UserApi',
       kind: 'http',
       entry: 'functions/user/handlers/api.ts',
-      description: 'POST /users, POST /sessions, GET /users/me',
+      description: 'POST /users, POST /sessions, GET /users/me, DELETE /sessions/current',
       routes: [
-        { method: 'POST', path: '/users', auth: 'public', summary: 'Register' },
-        { method: 'POST', path: '/sessions', auth: 'public', summary: 'Log in; returns a JWT' },
-        { method: 'GET', path: '/users/me', auth: 'user', summary: 'The caller' },
+        {
+          method: 'POST',
+          path: '/users',
+          auth: 'public',
+          summary: 'Register (every account starts as customer)',
+          request: { body: RegisterBodySchema },
+          responses: {
+            201: { description: 'Registered', schema: RegisterResponseSchema },
+            ...bad,
+            409: { description: 'EMAIL_TAKEN: an account with this email exists', schema: ErrorResponseSchema },
+          },
+        },
+        {
+          method: 'POST',
+          path: '/sessions',
+          auth: 'public',
+          summary: 'Log in; returns a JWT of a 24 h session',
+          request: { body: LoginBodySchema },
+          responses: { 200: { description: 'A session token', schema: SessionResponseSchema }, ...bad, 401: { description: 'Wrong email or password', schema: ErrorResponseSchema } },
+        },
+        {
+          method: 'GET',
+          path: '/users/me',
+          auth: 'user',
+          summary: 'The caller',
+          responses: { 200: { description: 'The caller\'s account', schema: MeResponseSchema }, 401: { description: 'Missing or invalid token', schema: ErrorResponseSchema }, 404: { description: 'The token\'s user has no account', schema: ErrorResponseSchema } },
+        },
+        {
+          method: 'DELETE',
+          path: '/sessions/current',
+          auth: 'user',
+          summary: 'Log out: ends the session of the token (on AWS a cached authorizer decision may let it through for up to 5 min)',
+          responses: { 204: { description: 'Session ended' }, 401: { description: 'Missing or invalid token', schema: ErrorResponseSchema } },
+        },
       ],
       produces: ['user-events'],
       stores: ['postgres', 'redis', 'kafka-producer'],
-      implemented: false,
+      implemented: true,
     },
   ],
 };
@@ -70,7 +105,8 @@ export const platformService: ServiceDef = {
       kind: 'authorizer',
       entry: 'functions/platform/authorizer.ts',
       description: 'JWT (jose) Lambda authorizer; puts userId and roles in the request context',
-      stores: [],
+      // redis: a session token's `sid` must still be in Redis (functions/user, DELETE /sessions/current).
+      stores: ['redis'],
       implemented: true,
     },
     {
