@@ -76,12 +76,18 @@ function authorizationHeader(event: APIGatewayRequestAuthorizerEvent): string | 
 }
 
 /** The session check; true when Redis cannot answer (see above: the token's signature and expiry still hold). */
+const SESSION_CHECK_MS = 1500;
 async function sessionLiveOrUnknown(sid: string, userId: string): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    return await sessionIsLive(sid, userId);
+    // Bounded whatever the client does (a command queued while it reconnects has no timeout of its own).
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${SESSION_CHECK_MS} ms`)), SESSION_CHECK_MS)));
+    return await Promise.race([sessionIsLive(sid, userId), late]);
   } catch (err) {
     logger.error('session store unreachable: session token allowed on its signature', { userId, errorType: (err as Error).name, errorMessage: (err as Error).message });
     return true;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

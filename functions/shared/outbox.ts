@@ -304,7 +304,9 @@ export function refusedForItself(err: unknown): boolean {
  * someone else): their rows are held (not sent, not counted), and the keys of rows that fail or are
  * held here are added, so an order's events keep their order across the sweep's batches, not only
  * within one. A row refused for itself (`refusedForItself`) is counted and passed over, however many
- * come in a row (the broker answered); after FAILURES_BEFORE_UNREACHABLE other failures in a row the
+ * come in a row (the broker answered). Its key stays held, by choice: fail-stop per key. Its later
+ * events wait (an order's consumers never see a gap), OutboxOldestUnsent alarms, and an operator
+ * fixes or deletes the row. After FAILURES_BEFORE_UNREACHABLE other failures in a row the
  * sender is taken to be down and the rows not yet tried fail with the batch's error. `sendRows` is
  * `send` (injectable for tests).
  */

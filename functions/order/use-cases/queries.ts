@@ -20,7 +20,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A real instant: the format alone lets through 2020-02-30 or 25:00, which PostgreSQL refuses (a 500). */
 const realInstant = (ts: string) => {
   const ms = Date.parse(ts);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === ts.slice(0, 19);
+  // ms >= 0: an order's creation is after 1970; PostgreSQL refuses year 0 (another 500).
+  return !Number.isNaN(ms) && ms >= 0 && new Date(ms).toISOString().slice(0, 19) === ts.slice(0, 19);
 };
 
 /** The (created_at, id) a cursor stands for; anything this API did not write is a 400 naming query.cursor. */

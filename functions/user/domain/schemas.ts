@@ -24,7 +24,8 @@ const Email = z.string().trim().toLowerCase().max(EMAIL_MAX).email();
 export const RegisterBodySchema = z.object({
   email: Email,
   password: z.string().min(PASSWORD_MIN).max(PASSWORD_MAX),
-  name: z.string().trim().min(1).max(NAME_MAX).optional(),
+  // No NUL: PostgreSQL text cannot hold it (22021 would be a 500).
+  name: z.string().trim().min(1).max(NAME_MAX).refine((v) => !v.includes('\u0000'), 'must not contain NUL characters').optional(),
 });
 export type RegisterBody = z.infer<typeof RegisterBodySchema>;
 

@@ -64,6 +64,7 @@ describe('list cursor', () => {
       encodeCursor('2020-02-30T00:00:00.000000Z', ORDER_ID),
       encodeCursor('2020-01-01T25:00:00.000000Z', ORDER_ID),
       encodeCursor('2020-01-01', ORDER_ID),
+      encodeCursor('0000-01-01T00:00:00.000000Z', ORDER_ID), // PostgreSQL has no year 0
       encodeCursor('2026-11-25T12:00:00.123456Z', '00000000-0000-0000-0000-00000000000g'),
     ];
     for (const bad of forged) {

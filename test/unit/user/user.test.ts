@@ -27,6 +27,9 @@ describe('request schemas', () => {
   it('normalise the email, drop unknown keys (roles) and bound the password', () => {
     expect(RegisterBodySchema.parse({ email: ' A@Example.COM ', password: 'x'.repeat(12), roles: ['admin'] })).toEqual({ email: 'a@example.com', password: 'x'.repeat(12) });
     expect(RegisterBodySchema.safeParse({ email: 'a@example.com', password: 'x'.repeat(11) }).success).toBe(false);
+    // A NUL in the name: PostgreSQL text cannot store it (a 500 before); a 400 naming `name` now.
+    const nul = RegisterBodySchema.safeParse({ email: 'a@example.com', password: 'x'.repeat(12), name: 'a\u0000b' });
+    expect(nul.success ? [] : nul.error.issues.map((i) => i.path.join('.'))).toEqual(['name']);
     expect(RegisterBodySchema.safeParse({ email: 'a@example.com', password: 'x'.repeat(129) }).success).toBe(false);
     expect(LoginBodySchema.parse({ email: 'B@example.com', password: 'short' })).toEqual({ email: 'b@example.com', password: 'short' });
   });
