@@ -6,7 +6,6 @@ import { loadConfig } from '../shared/config';
 import { UnauthorizedError } from '../shared/errors';
 import { logger } from '../shared/powertools';
 import { sessionIsLive } from '../user/adapters/redis-sessions';
-import { sessionIdOf } from '../user/adapters/session-token';
 
 /**
  * JWT Lambda authorizer (REQUEST type, identity source: the Authorization header).
@@ -56,7 +55,7 @@ export function stageArn(methodArn: string): string {
   return `${apiPart}/${stage}`;
 }
 
-export function policyFor(userId: string, roles: readonly string[], methodArn: string): APIGatewayAuthorizerResult {
+export function policyFor(userId: string, roles: readonly string[], methodArn: string, sid?: string): APIGatewayAuthorizerResult {
   const base = stageArn(methodArn);
   const statements: APIGatewayAuthorizerResult['policyDocument']['Statement'] = [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${base}/*`] }];
   if (!roles.includes(ADMIN_ROLE)) {
@@ -66,7 +65,8 @@ export function policyFor(userId: string, roles: readonly string[], methodArn: s
   return {
     principalId: userId,
     policyDocument: { Version: '2012-10-17', Statement: statements },
-    context: { userId, roles: roles.join(',') },
+    // `sid` (session tokens) lets DELETE /sessions/current end the session without verifying the token again.
+    context: { userId, roles: roles.join(','), ...(sid ? { sid } : {}) },
   };
 }
 
@@ -97,9 +97,8 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
     const token = bearerToken(authorizationHeader(event));
     if (!token) throw new UnauthorizedError('missing bearer token');
     const claims = await verifyToken(token);
-    const sid = sessionIdOf(token);
-    if (sid !== undefined && !(await sessionLiveOrUnknown(sid, claims.userId))) throw new UnauthorizedError('session ended');
-    return policyFor(claims.userId, claims.roles, event.methodArn);
+    if (claims.sid !== undefined && !(await sessionLiveOrUnknown(claims.sid, claims.userId))) throw new UnauthorizedError('session ended');
+    return policyFor(claims.userId, claims.roles, event.methodArn, claims.sid);
   } catch (err) {
     if (err instanceof UnauthorizedError) {
       logger.info('authorizer rejected the request', { reason: err.message, methodArn: event.methodArn });

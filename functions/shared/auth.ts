@@ -4,7 +4,8 @@ import { secretString } from './adapters/secrets';
 
 /**
  * JWT helpers (jose, HS256). One place knows the token format:
- *  - claims: `sub` = userId, `roles` = string[]; issuer and audience checked; expiry required.
+ *  - claims: `sub` = userId, `roles` = string[], `sid` = the session (session tokens only); issuer and
+ *    audience checked; expiry required.
  *  - secret: JWT_SECRET (local/dev) or JWT_SECRET_ARN (AWS Secrets Manager, read once per cold start).
  *  - issuer JWT_ISSUER (default 'shop'), audience JWT_AUDIENCE (default 'shop-api').
  * `signToken` is used by the user service (log in) and by tests; `verifyToken` by the authorizer.
@@ -16,6 +17,8 @@ export const DEFAULT_TTL = '1h';
 export interface TokenClaims {
   readonly userId: string;
   readonly roles: readonly string[];
+  /** The Redis session a log in made (POST /sessions); absent on dev tokens (`npm run token`). */
+  readonly sid?: string;
 }
 
 export interface TokenOptions {
@@ -49,7 +52,7 @@ async function keyFor(opts: TokenOptions): Promise<Uint8Array> {
 
 export async function signToken(claims: TokenClaims, opts: TokenOptions = {}): Promise<string> {
   if (!claims.userId) throw new Error('signToken: userId is required');
-  const jwt = new SignJWT({ roles: [...claims.roles] })
+  const jwt = new SignJWT({ roles: [...claims.roles], ...(claims.sid ? { sid: claims.sid } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.userId)
     .setIssuer(opts.issuer ?? process.env.JWT_ISSUER ?? DEFAULT_ISSUER)
@@ -78,7 +81,8 @@ export async function verifyToken(token: string, opts: TokenOptions = {}): Promi
     throw err;
   }
   const roles = Array.isArray(payload.roles) ? (payload.roles as unknown[]).filter((r): r is string => typeof r === 'string') : [];
-  return { userId: payload.sub as string, roles };
+  const sid = typeof payload.sid === 'string' && payload.sid !== '' ? payload.sid : undefined;
+  return { userId: payload.sub as string, roles, ...(sid ? { sid } : {}) };
 }
 
 /** `Authorization: Bearer <jwt>` -> the token, or undefined. */

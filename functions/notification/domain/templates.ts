@@ -43,40 +43,21 @@ export function cancellationReason(errorName: string): string {
   }
 }
 
+/** The letter every template sends: a greeting, one sentence, and the order reference when there is one. */
+function letter(template: TemplateName, subject: string, sentence: string, orderId?: string): Rendered {
+  return { template, subject, body: ['Hello,', '', sentence, ...(orderId ? ['', `Order reference: ${orderId}`] : [])].join('\n') };
+}
+
 export function orderConfirmed(d: { orderId: string; amountCents: number; currency: string }): Rendered {
   const id = shortId(d.orderId);
-  return {
-    template: 'order-confirmed',
-    subject: `Your order ${id} is confirmed`,
-    body: [
-      'Hello,',
-      '',
-      `thank you for your order. Your payment of ${formatAmount(d.amountCents, d.currency)} was received and order ${id} is confirmed.`,
-      '',
-      `Order reference: ${d.orderId}`,
-    ].join('\n'),
-  };
+  return letter('order-confirmed', `Your order ${id} is confirmed`, `thank you for your order. Your payment of ${formatAmount(d.amountCents, d.currency)} was received and order ${id} is confirmed.`, d.orderId);
 }
 
 export function orderCancelled(d: { orderId: string; error: string }): Rendered {
   const id = shortId(d.orderId);
-  return {
-    template: 'order-cancelled',
-    subject: `Your order ${id} was cancelled`,
-    body: [
-      'Hello,',
-      '',
-      `your order ${id} was cancelled because ${cancellationReason(d.error)}.`,
-      '',
-      `Order reference: ${d.orderId}`,
-    ].join('\n'),
-  };
+  return letter('order-cancelled', `Your order ${id} was cancelled`, `your order ${id} was cancelled because ${cancellationReason(d.error)}.`, d.orderId);
 }
 
 export function welcome(d: { email: string }): Rendered {
-  return {
-    template: 'welcome',
-    subject: 'Welcome to the shop',
-    body: ['Hello,', '', `your account ${d.email} is ready. You can now sign in and place orders.`].join('\n'),
-  };
+  return letter('welcome', 'Welcome to the shop', `your account ${d.email} is ready. You can now sign in and place orders.`);
 }

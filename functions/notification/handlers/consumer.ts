@@ -1,8 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import type { MSKEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { loadConfig } from '../../shared/config';
-import { withProducer } from '../../shared/adapters/kafka';
+import { deadLetterRecords, type PoisonRecord } from '../../shared/dead-letter';
 import { logger, metrics } from '../../shared/powertools';
 import { NotImplementedError } from '../../shared/errors';
 import { LocalEmailSender } from '../adapters/local-sender';
@@ -32,21 +32,6 @@ const sender = resolveSender(config);
 const deps = typeof sender === 'string' ? undefined : { sender, findRecipient, claim: claimNotification, sendLocked };
 const CONCURRENCY = 16;
 
-/** The batch's poison records to `dead-letter`, in ONE send after the batch (see SagaStarter). */
-async function deadLetter(poison: ReadonlyArray<{ record: MSKRecord; error: string }>): Promise<void> {
-  if (poison.length === 0) return;
-  const ordered = [...poison].sort((a, b) => a.record.topic.localeCompare(b.record.topic) || a.record.partition - b.record.partition || Number(a.record.offset) - Number(b.record.offset));
-  await withProducer((p) =>
-    p.send({
-      topic: 'dead-letter',
-      messages: ordered.map(({ record, error }) => ({
-        key: record.key ? Buffer.from(record.key, 'base64').toString('utf8') : null,
-        value: JSON.stringify({ source: 'notification-consumer', error, topic: record.topic, partition: record.partition, offset: record.offset, value: record.value }),
-      })),
-    }),
-  );
-}
-
 export interface ConsumerResult {
   sent: number;
   duplicates: number;
@@ -66,7 +51,7 @@ export const handler = async (event: MSKEvent): Promise<ConsumerResult> => {
   if (!deps) throw new NotImplementedError(sender as string);
   const records = Object.values(event.records ?? {}).flat();
   const out: ConsumerResult = { sent: 0, duplicates: 0, noAddress: 0, ignored: 0, deadLettered: 0 };
-  const poison: Array<{ record: MSKRecord; error: string }> = [];
+  const poison: PoisonRecord[] = [];
   // The same event twice in one batch is handled once (the copies would race for one row).
   const seen = new Set<string>();
   for (let i = 0; i < records.length; i += CONCURRENCY) {
@@ -95,7 +80,7 @@ export const handler = async (event: MSKEvent): Promise<ConsumerResult> => {
       }),
     );
   }
-  await deadLetter(poison);
+  await deadLetterRecords('notification-consumer', poison);
   out.deadLettered = poison.length;
   if (out.sent > 0) metrics.addMetric('NotificationsSent', MetricUnit.Count, out.sent);
   if (poison.length > 0) metrics.addMetric('NotificationConsumerDeadLettered', MetricUnit.Count, poison.length);

@@ -52,11 +52,16 @@ export const COMPENSATION_FAILED = 'CompensationFailed';
  * provider call whose outcome went unrecorded is still safe: the restarted authorize carries the same
  * idempotency key, so the provider answers with that same authorization, voided or not.
  */
+/** The latest execution failed while compensating (the ASL's Fail state after a compensation ran out of retries). */
+export function failedCompensating(latest: SagaExecution | undefined): boolean {
+  return latest?.status === 'FAILED' && latest.error === COMPENSATION_FAILED;
+}
+
 export function compensationError(order: { id: string; status: OrderStatus }, latest: SagaExecution | undefined, latestName: string, stepsRecorded = true): SagaError | undefined {
   if (order.status === 'CANCELLING') return { Error: 'OrderCancelledByCustomerError', Cause: `order ${order.id} was cancelled by the customer; the saga sweeper runs its compensations` };
-  if (latest?.status === 'FAILED' && latest.error === COMPENSATION_FAILED) {
+  if (failedCompensating(latest)) {
     if (!stepsRecorded) return undefined;
-    return { Error: COMPENSATION_FAILED, Cause: `execution ${latestName} failed while compensating (${latest.cause || 'a compensation step failed after its retries'}); the saga sweeper runs its compensations again` };
+    return { Error: COMPENSATION_FAILED, Cause: `execution ${latestName} failed while compensating (${latest?.cause || 'a compensation step failed after its retries'}); the saga sweeper runs its compensations again` };
   }
   return latest?.inputError;
 }

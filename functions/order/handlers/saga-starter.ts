@@ -1,8 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import type { MSKEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { loadConfig } from '../../shared/config';
-import { withProducer } from '../../shared/adapters/kafka';
+import { deadLetterRecords, type PoisonRecord } from '../../shared/dead-letter';
 import { logger, metrics } from '../../shared/powertools';
 import { SfnSagaStarter } from '../adapters/sfn-saga-starter';
 import { parseOrderCreated, startSaga } from '../use-cases/start-saga';
@@ -10,25 +10,6 @@ import { parseOrderCreated, startSaga } from '../use-cases/start-saga';
 const config = loadConfig(z.object({ STATE_MACHINE_ARN: z.string().startsWith('arn:') }));
 const starter = new SfnSagaStarter(config.STATE_MACHINE_ARN);
 const CONCURRENCY = 16;
-
-/**
- * The batch's poison records to `dead-letter`, in ONE send after the batch: concurrent sends on
- * kafkajs's idempotent producer can be refused with "out of order sequence number" (kafkajs #598),
- * and a failed send closes the producer under any other send still using it.
- */
-async function deadLetter(poison: ReadonlyArray<{ record: MSKRecord; error: string }>): Promise<void> {
-  if (poison.length === 0) return;
-  const ordered = [...poison].sort((a, b) => a.record.partition - b.record.partition || Number(a.record.offset) - Number(b.record.offset));
-  await withProducer((p) =>
-    p.send({
-      topic: 'dead-letter',
-      messages: ordered.map(({ record, error }) => ({
-        key: record.key ? Buffer.from(record.key, 'base64').toString('utf8') : null,
-        value: JSON.stringify({ source: 'saga-starter', error, topic: record.topic, partition: record.partition, offset: record.offset, value: record.value }),
-      })),
-    }),
-  );
-}
 
 /**
  * SagaStarter: consumes order-created (MSK event) and starts one execution per order, named by the
@@ -40,7 +21,7 @@ export const handler = async (event: MSKEvent): Promise<{ started: number; dupli
   const records = Object.values(event.records ?? {}).flat();
   let started = 0;
   let duplicates = 0;
-  const poison: Array<{ record: MSKRecord; error: string }> = [];
+  const poison: PoisonRecord[] = [];
   // The same order twice in one batch is started once: the copies would run concurrently, and Step
   // Functions answers each like the first start while that execution is RUNNING.
   const seen = new Set<string>();
@@ -65,7 +46,7 @@ export const handler = async (event: MSKEvent): Promise<{ started: number; dupli
     );
   }
   // A failed dead-letter send fails the batch, which is delivered again (starting is idempotent by name).
-  await deadLetter(poison);
+  await deadLetterRecords('saga-starter', poison);
   // Counted after the send (a batch that fails before it is delivered again and counted then); alarmed when > 0.
   if (poison.length > 0) {
     metrics.addMetric('SagaStarterDeadLettered', MetricUnit.Count, poison.length);

@@ -2,7 +2,7 @@ import { logger } from '../../shared/powertools';
 import { claimUnsettledOrders, hasRecordedSteps, orderStatus, recordSagaRestart, sagaInputOf } from '../adapters/pg-orders';
 import type { SagaExecutions } from '../domain/saga-starter';
 import { isTerminal } from '../domain/schemas';
-import { COMPENSATION_FAILED, compensationError, executionName, sweepAction } from '../domain/sweeper';
+import { compensationError, executionName, failedCompensating, sweepAction } from '../domain/sweeper';
 
 export interface SweepConfig {
   /** Orders whose last change (and last sweep) is older than this are looked at. */
@@ -77,8 +77,7 @@ export async function sweepSagas(deps: SweepDeps, cfg: SweepConfig): Promise<Swe
     // cancelled; or the latest execution failed while compensating, CompensationFailed): the ASL's
     // first state sends an input that carries `error` to RefundPayment, so nothing is reserved,
     // authorized, captured or confirmed again. Otherwise the done steps replay (domain/sweeper.ts).
-    const compensating = latest?.status === 'FAILED' && latest.error === COMPENSATION_FAILED;
-    const error = compensationError(c, latest, latestName, compensating ? await hasRecordedSteps(c.id) : true);
+    const error = compensationError(c, latest, latestName, failedCompensating(latest) ? await hasRecordedSteps(c.id) : true);
     const input = error ? { ...order, error } : order;
     const out = await deps.executions.start(action.name, input);
     if (action.kind === 'restart') {

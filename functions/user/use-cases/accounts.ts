@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { withTransaction } from '../../shared/adapters/pg';
+import { signToken } from '../../shared/auth';
 import { NotFoundError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import type { Caller } from '../../shared/http';
@@ -7,7 +8,6 @@ import { enqueue, publishNow } from '../../shared/outbox';
 import { dummyHash, hashPassword, verifyPassword } from '../adapters/password';
 import { findByEmail, findById, insertUser, isEmailTaken } from '../adapters/pg-users';
 import { createSession, deleteSession } from '../adapters/redis-sessions';
-import { signSessionToken } from '../adapters/session-token';
 import { EmailTakenError, InvalidCredentialsError } from '../domain/errors';
 import { SESSION_TTL_SECONDS, USER_EVENTS_TOPIC, USER_EVENT_SOURCE, type LoginBody, type RegisterBody, type UserRegistered, type UserRole } from '../domain/schemas';
 
@@ -60,13 +60,13 @@ export interface Session {
  */
 export async function logIn(deps: UserDeps, body: LoginBody): Promise<Session> {
   const user = await findByEmail(body.email);
-  const ok = await verifyPassword(body.password, user?.password_hash ?? (await dummyHash(deps.bcryptCost)));
+  const ok = await verifyPassword(body.password, user?.password_hash ?? dummyHash(deps.bcryptCost));
   if (!user || !ok) throw new InvalidCredentialsError();
   const sid = randomBytes(32).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const exp = now + SESSION_TTL_SECONDS;
   await createSession(sid, user.id, SESSION_TTL_SECONDS);
-  const token = await signSessionToken({ userId: user.id, roles: user.roles, sid }, now, exp);
+  const token = await signToken({ userId: user.id, roles: user.roles, sid }, { expiresIn: exp });
   return { token, expiresAt: new Date(exp * 1000).toISOString(), userId: user.id };
 }
 

@@ -10,7 +10,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { handler } from '../../../functions/platform/authorizer';
 import { closeRedis } from '../../../functions/shared/adapters/redis';
-import { signSessionToken } from '../../../functions/user/adapters/session-token';
+import { signToken } from '../../../functions/shared/auth';
 
 const methodArn = 'arn:aws:execute-api:us-east-1:000000000000:local/local/GET/orders';
 const event = (token: string) => ({ type: 'REQUEST', methodArn, headers: { Authorization: `Bearer ${token}` } }) as unknown as APIGatewayRequestAuthorizerEvent;
@@ -21,7 +21,7 @@ afterAll(async () => {
 
 it('allows a session token on its signature when Redis cannot answer', async () => {
   const now = Math.floor(Date.now() / 1000);
-  const token = await signSessionToken({ userId: 'u-down', roles: ['customer'], sid: 's-1' }, now, now + 3600);
+  const token = await signToken({ userId: 'u-down', roles: ['customer'], sid: 's-1' }, { expiresIn: now + 3600 });
   const res = await handler(event(token));
   expect(res.principalId).toBe('u-down');
   expect(res.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow' });

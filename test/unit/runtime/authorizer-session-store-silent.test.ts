@@ -32,9 +32,9 @@ it('a command to a Redis that never answers fails within the client bounds (jest
 
 it('the authorizer allows a session token on its signature when the session store is silent', async () => {
   const { handler } = await import('../../../functions/platform/authorizer');
-  const { signSessionToken } = await import('../../../functions/user/adapters/session-token');
+  const { signToken } = await import('../../../functions/shared/auth');
   const now = Math.floor(Date.now() / 1000);
-  const token = await signSessionToken({ userId: 'u-silent', roles: ['customer'], sid: 's-2' }, now, now + 3600);
+  const token = await signToken({ userId: 'u-silent', roles: ['customer'], sid: 's-2' }, { expiresIn: now + 3600 });
   const event = { type: 'REQUEST', methodArn: 'arn:aws:execute-api:us-east-1:000000000000:local/local/GET/orders', headers: { Authorization: `Bearer ${token}` } } as unknown as APIGatewayRequestAuthorizerEvent;
   const res = await handler(event);
   expect(res.principalId).toBe('u-silent');

@@ -1,5 +1,6 @@
 import { userConfig } from '../../../functions/user/config';
-import { hashPassword, verifyPassword } from '../../../functions/user/adapters/password';
+import bcrypt from 'bcryptjs';
+import { dummyHash, hashPassword, verifyPassword } from '../../../functions/user/adapters/password';
 import { LoginBodySchema, RegisterBodySchema } from '../../../functions/user/domain/schemas';
 
 describe('user config', () => {
@@ -20,6 +21,16 @@ describe('passwords', () => {
     expect(hash).toMatch(/^\$2[aby]\$04\$/);
     expect(await verifyPassword(long, hash)).toBe(true);
     expect(await verifyPassword(`${'é'.repeat(99)}e`, hash)).toBe(false);
+  });
+});
+
+describe('the unknown-email dummy hash', () => {
+  it('is a bcrypt hash at the configured cost that no password matches (so it costs one real comparison)', async () => {
+    for (const cost of [4, 5]) {
+      expect(bcrypt.getRounds(dummyHash(cost))).toBe(cost);
+      expect(await verifyPassword('x'.repeat(12), dummyHash(cost))).toBe(false);
+      expect(await verifyPassword('', dummyHash(cost))).toBe(false);
+    }
   });
 });
 
