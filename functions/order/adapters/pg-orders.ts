@@ -10,7 +10,8 @@ export interface OrderRow {
   status: OrderStatus;
   amount_cents: string;
   currency: string;
-  payment_token: string;
+  /** The customer's provider token; NULL once the order is CONFIRMED or CANCELLED (nothing needs it then). */
+  payment_token: string | null;
   request_hash: string | null;
   cancel_error: string | null;
   cancel_cause: string | null;
@@ -136,7 +137,7 @@ export function confirmNormalStatement(o: { id: string; userId: string; amountCe
 
 /** The body of ConfirmOrder (runStepOnce): CONFIRMING -> CONFIRMED in one statement; no row when the order is missing or not CONFIRMING. */
 export function confirmStatement(id: string): StepBody {
-  return { text: `UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1::uuid AND status = 'CONFIRMING' RETURNING *`, values: [id] };
+  return { text: `UPDATE orders SET status = 'CONFIRMED', payment_token = NULL, updated_at = now() WHERE id = $1::uuid AND status = 'CONFIRMING' RETURNING *`, values: [id] };
 }
 
 /** An order the sweeper claimed: not terminal, older than the threshold, not looked at within it. */
@@ -206,7 +207,7 @@ export async function hasRecordedSteps(id: string): Promise<boolean> {
 }
 
 /** The saga input of an order (the OrderCreated data), rebuilt from its rows. */
-export async function sagaInputOf(id: string): Promise<{ orderId: string; userId: string; items: Array<{ sku: string; quantity: number; unitPriceCents: number }>; amountCents: number; currency: string; paymentToken: string } | undefined> {
+export async function sagaInputOf(id: string): Promise<{ orderId: string; userId: string; items: Array<{ sku: string; quantity: number; unitPriceCents: number }>; amountCents: number; currency: string } | undefined> {
   const pool = await getPool();
   const o = await pool.query<OrderRow>('SELECT * FROM orders WHERE id = $1', [id]);
   const row = o.rows[0];
@@ -218,12 +219,14 @@ export async function sagaInputOf(id: string): Promise<{ orderId: string; userId
     items: items.rows.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPriceCents: Number(i.unit_price_cents) })),
     amountCents: Number(row.amount_cents),
     currency: row.currency.trim(),
-    paymentToken: row.payment_token,
   };
 }
 
+/** Sets the status (and the cancel reason when given); a CONFIRMED or CANCELLED order forgets its payment token. */
 export async function setStatus(tx: PoolClient, id: string, status: OrderStatus, reason?: { error: string; cause: string }): Promise<void> {
-  await tx.query('UPDATE orders SET status = $2, cancel_error = COALESCE($3, cancel_error), cancel_cause = COALESCE($4, cancel_cause), updated_at = now() WHERE id = $1', [
+  const text = `UPDATE orders SET status = $2::text, payment_token = CASE WHEN $2::text IN ('CONFIRMED', 'CANCELLED') THEN NULL ELSE payment_token END,
+     cancel_error = COALESCE($3, cancel_error), cancel_cause = COALESCE($4, cancel_cause), updated_at = now() WHERE id = $1`;
+  await tx.query(text, [
     id,
     status,
     reason?.error ?? null,

@@ -62,14 +62,22 @@ export const ErrorResponseSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }),
 });
 
-/** Events (the envelope of functions/shared/events.ts; these are the `data` contracts, version 1). */
+/**
+ * Events (the envelope of functions/shared/events.ts; these are the `data` contracts).
+ *
+ * OrderCreated is version 2: version 1 carried the customer's `paymentToken`, which then sat in
+ * Kafka, on the event bus and in every Step Functions execution's input and history. Version 2 has
+ * no token: it stays in the order's row, the payment service reads it there when it authorizes, and
+ * the order forgets it once it is CONFIRMED or CANCELLED. A version 1 event still parses: its token
+ * is dropped (zod strips keys the schema does not name), so it never reaches an execution's input.
+ */
+export const ORDER_CREATED_VERSION = 2;
 export const OrderCreatedData = z.object({
   orderId: z.string().uuid(),
   userId: z.string(),
   items: z.array(OrderLineSchema).min(1),
   amountCents: z.number().int().nonnegative(),
   currency: z.string().length(3),
-  paymentToken: z.string(),
 });
 export type OrderCreated = z.infer<typeof OrderCreatedData>;
 export const OrderCompletedData = z.object({ orderId: z.string().uuid(), userId: z.string(), amountCents: z.number().int(), currency: z.string() });

@@ -5,7 +5,7 @@ import type { Caller } from '../../shared/http';
 import { publishNow } from '../../shared/outbox';
 import { findByIdempotencyKey, insertOrder, type OrderRow } from '../adapters/pg-orders';
 import { IdempotencyKeyReusedError } from '../../shared/errors';
-import { ORDER_EVENT_SOURCE, type OrderCreated, type OrderStatus, type PlaceOrderBody } from '../domain/schemas';
+import { ORDER_CREATED_VERSION, ORDER_EVENT_SOURCE, type OrderCreated, type OrderStatus, type PlaceOrderBody } from '../domain/schemas';
 
 export const ORDER_CREATED_TOPIC = 'order-created';
 
@@ -31,7 +31,7 @@ function replay(existing: OrderRow, hash: string): PlaceOrderResult {
 
 /**
  * Places an order: prices read, PENDING order + lines + OrderCreated outbox row written in ONE
- * statement (an unknown SKU writes nothing and is a 400 naming the line), then
+ * statement (the payment token only in the order's row, never in the event) (an unknown SKU writes nothing and is a 400 naming the line), then
  * publishes the row to Kafka `order-created` right after the commit (best effort: if that fails
  * the relay sends it). With an Idempotency-Key the same request twice makes one order and gets the
  * same answer; the same key with another body is a 409.
@@ -42,18 +42,18 @@ export async function placeOrder(deps: PlaceOrderDeps, caller: Caller, body: Pla
   const eventId = randomUUID();
   const time = new Date();
   // The prices are read in the insert statement: the stored payload gets data.items / data.amountCents there.
-  const draft: OrderCreated = { orderId, userId: caller.userId, items: [], amountCents: 0, currency: deps.currency, paymentToken: body.paymentToken };
+  const draft: OrderCreated = { orderId, userId: caller.userId, items: [], amountCents: 0, currency: deps.currency };
   const { unitPriceCents, outboxId } = await insertOrder(
     { id: orderId, userId: caller.userId, currency: deps.currency, paymentToken: body.paymentToken, idempotencyKey, requestHash: hash, items: body.items.map((it) => ({ sku: it.sku, quantity: it.quantity })) },
-    { eventId, topic: ORDER_CREATED_TOPIC, payload: envelope({ id: eventId, time, type: 'OrderCreated', source: ORDER_EVENT_SOURCE, orderId, data: draft }) },
+    { eventId, topic: ORDER_CREATED_TOPIC, payload: envelope({ id: eventId, time, type: 'OrderCreated', version: ORDER_CREATED_VERSION, source: ORDER_EVENT_SOURCE, orderId, data: draft }) },
   );
   const unknown = body.items.flatMap((it, i) => (unitPriceCents[i] != null ? [] : [{ path: `items.${i}.sku`, message: `unknown SKU ${it.sku}` }]));
   if (unknown.length > 0) throw new ValidationError(`invalid request body: ${unknown.map((u) => u.path).join(', ')}`, unknown);
 
   const items = body.items.map((it, i) => ({ sku: it.sku, quantity: it.quantity, unitPriceCents: unitPriceCents[i]! }));
   const amountCents = items.reduce((s, it) => s + it.quantity * it.unitPriceCents, 0);
-  const data: OrderCreated = { orderId, userId: caller.userId, items, amountCents, currency: deps.currency, paymentToken: body.paymentToken };
-  const event = envelope({ id: eventId, time, type: 'OrderCreated', source: ORDER_EVENT_SOURCE, orderId, data });
+  const data: OrderCreated = { orderId, userId: caller.userId, items, amountCents, currency: deps.currency };
+  const event = envelope({ id: eventId, time, type: 'OrderCreated', version: ORDER_CREATED_VERSION, source: ORDER_EVENT_SOURCE, orderId, data });
   if (outboxId === undefined) {
     // The same key was used before (or by a concurrent request that committed first).
     const existing = await findByIdempotencyKey(caller.userId, idempotencyKey!);

@@ -75,6 +75,23 @@ export async function paymentAndSteps(orderId: string): Promise<{ payment: Payme
   };
 }
 
+/**
+ * What the authorize step needs before it calls the provider, in one read (no lock): whether the
+ * order exists, its payment token (the payment service reads it from the order's row; it is not in
+ * the saga's input or in any event; NULL once the order is CONFIRMED or CANCELLED) and the steps
+ * recorded for it. The payment service's only read of `orders`.
+ */
+export async function authorizationContext(orderId: string): Promise<{ orderFound: boolean; paymentToken: string | null; steps: Map<string, unknown> }> {
+  const r = await (await getPool()).query<{ found: boolean; payment_token: string | null; steps: Array<{ step: string; result: unknown }> | null }>(
+    `SELECT o.id IS NOT NULL AS found, o.payment_token,
+            (SELECT json_agg(json_build_object('step', m.step, 'result', m.result)) FROM processed_messages m WHERE m.order_id = $1::text) AS steps
+     FROM (SELECT 1) AS one LEFT JOIN orders o ON o.id = $1::uuid`,
+    [orderId],
+  );
+  const row = r.rows[0];
+  return { orderFound: row?.found === true, paymentToken: row?.payment_token ?? null, steps: new Map((row?.steps ?? []).map((x) => [x.step, x.result])) };
+}
+
 /** Recorded steps of an order, read without a lock (the replay fast path before a provider call). */
 export async function doneSteps(orderId: string): Promise<Map<string, unknown>> {
   const r = await (await getPool()).query<{ step: string; result: unknown }>('SELECT step, result FROM processed_messages WHERE order_id = $1', [orderId]);

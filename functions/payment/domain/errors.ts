@@ -23,3 +23,11 @@ export class PaymentCompensatedError extends ConflictError {
     this.name = 'PaymentCompensatedError';
   }
 }
+
+/** Authorize asked for an order that has finished (CONFIRMED or CANCELLED): its payment token is no longer kept. */
+export class PaymentTokenGoneError extends ConflictError {
+  constructor(readonly orderId: string) {
+    super(`order ${orderId} has finished and keeps no payment token; nothing to authorize`, 'PAYMENT_TOKEN_GONE');
+    this.name = 'PaymentTokenGoneError';
+  }
+}

@@ -3,12 +3,15 @@ import { z } from 'zod';
 export const PAYMENT_EVENT_SOURCE = 'shop.payment';
 export const PAYMENT_TOPIC = 'payment-events';
 
+/**
+ * No payment token: the authorize step reads it from the order's row. An execution started by an
+ * older definition still sends one; it is dropped here (zod strips keys the schema does not name).
+ */
 export const AuthorizeInput = z.object({
   action: z.literal('authorize'),
   orderId: z.string().uuid(),
   amountCents: z.number().int().nonnegative(),
   currency: z.string().length(3),
-  paymentToken: z.string().min(1).max(128),
 });
 export const CaptureInput = z.object({ action: z.literal('capture'), orderId: z.string().uuid() });
 export const RefundInput = z.object({ action: z.literal('refund'), orderId: z.string().uuid() });

@@ -1,8 +1,8 @@
-import { TransientError } from '../../shared/errors';
+import { NotFoundError, TransientError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, paymentAndSteps, setStatus } from '../adapters/pg-payments';
-import { PaymentCompensatedError, PaymentNotAuthorizedError } from '../domain/errors';
+import { authorizationContext, captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, paymentAndSteps, setStatus } from '../adapters/pg-payments';
+import { PaymentCompensatedError, PaymentNotAuthorizedError, PaymentTokenGoneError } from '../domain/errors';
 import type { PaymentProvider } from '../domain/provider';
 import { PAYMENT_EVENT_SOURCE, PAYMENT_TOPIC, type AuthorizeInputT } from '../domain/schemas';
 
@@ -22,10 +22,18 @@ export interface PaymentDeps {
 
 const paymentEvent = (type: string, orderId: string, data: unknown) => ({ topic: PAYMENT_TOPIC, key: orderId, event: envelope({ type, source: PAYMENT_EVENT_SOURCE, orderId, data }) });
 
+/**
+ * Authorizes the order's amount with the token from the order's row (the saga's input has none).
+ * One read first: a recorded authorize is answered from its record, and one after a refund is
+ * refused, both without calling the provider; an order that has finished has no token any more.
+ */
 export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeInputT, 'action'>): Promise<{ authorizationId: string }> {
-  // No read before the provider call: it is idempotent on the key, and a repeat of a recorded
-  // authorize returns the stored result from runStepOnce below.
-  const { authorizationId } = await deps.provider.authorize({ idempotencyKey: key(input.orderId, AUTHORIZE_STEP), amountCents: input.amountCents, currency: input.currency, paymentToken: input.paymentToken });
+  const ctx = await authorizationContext(input.orderId);
+  if (ctx.steps.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
+  if (ctx.steps.has(AUTHORIZE_STEP)) return ctx.steps.get(AUTHORIZE_STEP) as { authorizationId: string };
+  if (!ctx.orderFound) throw new NotFoundError(`order ${input.orderId} not found`);
+  if (ctx.paymentToken === null) throw new PaymentTokenGoneError(input.orderId);
+  const { authorizationId } = await deps.provider.authorize({ idempotencyKey: key(input.orderId, AUTHORIZE_STEP), amountCents: input.amountCents, currency: input.currency, paymentToken: ctx.paymentToken });
   let result: { authorizationId: string };
   try {
     const row = { orderId: input.orderId, amountCents: input.amountCents, currency: input.currency, authorizationId };
@@ -38,7 +46,7 @@ export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeI
       return normal.result;
     }));
   } catch (err) {
-    // The saga already compensated this order (a late duplicate): release the hold just made, then fail.
+    // The saga compensated this order between the read above and this step (a late duplicate): release the hold just made, then fail.
     if (err instanceof PaymentCompensatedError) await deps.provider.void({ idempotencyKey: key(input.orderId, 'payment.void-late'), authorizationId, authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
     throw err;
   }

@@ -9,12 +9,13 @@ import { buildMskEvent, createTopics, kafkaClient, type HistoryEvent, type Platf
 import { signToken } from '../../../functions/shared/auth';
 import { envelope } from '../../../functions/shared/events';
 import { insertOrder } from '../../../functions/order/adapters/pg-orders';
-import type { OrderCreated } from '../../../functions/order/domain/schemas';
+import { ORDER_CREATED_VERSION, type OrderCreated } from '../../../functions/order/domain/schemas';
 import { runMigrations } from '../../../functions/platform/migrations';
 import { manifest } from '../../../lib/manifest';
 
 export const CARDS = {
   approve: '4242424242424242',
+  approveMastercard: '5555555555554444',
   decline: '4000000000000002',
   timeout: '4000000000000119',
   captureDecline: '4000000000000341',
@@ -265,10 +266,10 @@ export async function placeUndelivered(
   ageSeconds = 0,
 ): Promise<{ orderId: string; event: ReturnType<typeof envelope>; data: OrderCreated }> {
   const orderId = randomUUID();
-  const draft: OrderCreated = { orderId, userId, items: [], amountCents: 0, currency: 'EUR', paymentToken };
+  const draft: OrderCreated = { orderId, userId, items: [], amountCents: 0, currency: 'EUR' };
   const { unitPriceCents, outboxId } = await insertOrder(
     { id: orderId, userId, currency: 'EUR', paymentToken, idempotencyKey: undefined, requestHash: 'test', items },
-    { eventId: randomUUID(), topic: 'order-created', payload: envelope({ type: 'OrderCreated', source: 'shop.order', orderId, data: draft }) },
+    { eventId: randomUUID(), topic: 'order-created', payload: envelope({ type: 'OrderCreated', version: ORDER_CREATED_VERSION, source: 'shop.order', orderId, data: draft }) },
   );
   if (outboxId === undefined) throw new Error(`placeUndelivered: unknown SKU among ${items.map((i) => i.sku).join(', ')} (prices ${JSON.stringify(unitPriceCents)})`);
   // The event as stored (the statement filled in the priced lines and the amount).

@@ -84,7 +84,7 @@ it('refunds a CAPTURED payment once: REFUNDED with its refund id, one PaymentRef
   const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 2 }], CARDS.approve);
   const provider = spyProvider();
 
-  const { authorizationId } = await task<{ authorizationId: string }>({ action: 'authorize', orderId, amountCents: 2500, currency: 'EUR', paymentToken: CARDS.approve });
+  const { authorizationId } = await task<{ authorizationId: string }>({ action: 'authorize', orderId, amountCents: 2500, currency: 'EUR' });
   const { captureId } = await task<{ captureId: string }>({ action: 'capture', orderId });
   expect(await paymentRow(orderId)).toEqual({ status: 'CAPTURED', capture_id: captureId, refund_id: null });
 
@@ -121,7 +121,7 @@ it('refunds a CAPTURED payment once: REFUNDED with its refund id, one PaymentRef
 it('a capture after the refund of a CAPTURED payment is refused (PaymentCompensatedError): the saga compensated it', async () => {
   const s = await seedSku('pay-late-capture', 5, 1000);
   const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
-  await task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR', paymentToken: CARDS.approve });
+  await task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR' });
   const { captureId } = await task<{ captureId: string }>({ action: 'capture', orderId });
   const refund = await task<{ status: string; refundId: string }>({ action: 'refund', orderId });
   // The capture step is recorded: capturePayment must check the refund BEFORE replaying the stored capture.
@@ -135,7 +135,7 @@ it('a capture after the refund of a CAPTURED payment is refused (PaymentCompensa
 it('a capture after the void of an authorization is refused (PaymentCompensatedError), nothing captured', async () => {
   const s = await seedSku('pay-void-capture', 5, 1000);
   const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
-  await task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR', paymentToken: CARDS.approve });
+  await task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR' });
   expect(await task({ action: 'refund', orderId })).toEqual({ status: 'VOIDED', voidId: expect.stringMatching(/^void_/) });
   const provider = spyProvider();
   const late = await errorOf(task({ action: 'capture', orderId }));
@@ -153,7 +153,7 @@ it(`retries the time-out card in the adapter: ${ATTEMPTS} attempts of ${TIMEOUT_
   const provider = spyProvider();
 
   const started = Date.now();
-  const err = await errorOf(task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR', paymentToken: CARDS.timeout }));
+  const err = await errorOf(task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR' }));
   const elapsed = Date.now() - started;
   expect(err).toEqual({ name: 'TransientError', message: `payment provider authorize timed out after ${TIMEOUT_MS} ms` });
 
@@ -175,4 +175,61 @@ it(`retries the time-out card in the adapter: ${ATTEMPTS} attempts of ${TIMEOUT_
   expect(refund).toEqual({ status: 'NOTHING_TO_REFUND', voidId: expect.stringMatching(/^void_/) });
   expect(provider.keys(orderId).void).toEqual([`${orderId}:payment.refund`]);
   expect(await stepsOf(orderId)).toEqual(['payment.refund']);
+});
+
+describe('the payment token comes from the order row, not from the saga', () => {
+  it('authorizes with the card stored on the order; a token in the input (an execution of an older definition) is ignored', async () => {
+    const s = await seedSku('pay-row-token', 5, 1000);
+    const declined = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.decline);
+    const approved = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approveMastercard);
+    const provider = spyProvider();
+    expect(await errorOf(task({ action: 'authorize', orderId: declined.orderId, amountCents: 1000, currency: 'EUR', paymentToken: CARDS.approve }))).toMatchObject({ name: 'PaymentDeclinedError', message: 'payment declined: card_declined' });
+    const ok = await task<{ authorizationId: string }>({ action: 'authorize', orderId: approved.orderId, amountCents: 1000, currency: 'EUR', paymentToken: CARDS.decline });
+    expect(ok.authorizationId).toMatch(/_4444$/); // the sandbox ends the id with the card's last four digits
+    const tokens = jest.mocked(SandboxPaymentProvider.prototype.authorize).mock.calls.map((c) => c[0].paymentToken);
+    expect(tokens).toEqual([CARDS.decline, CARDS.approveMastercard]);
+    expect(provider.keys(declined.orderId).authorize).toHaveLength(1);
+  });
+
+  it('a finished order keeps no token: a first authorize is refused (PaymentTokenGoneError) without a provider call, a recorded one still answers', async () => {
+    const s = await seedSku('pay-finished', 5, 1000);
+    const never = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+    const authorized = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+    const first = await task<{ authorizationId: string }>({ action: 'authorize', orderId: authorized.orderId, amountCents: 1000, currency: 'EUR' });
+    // The saga's CancelOrder ends both orders (it clears the token in the same statement as the status).
+    for (const o of [never, authorized]) await p.handlers.invoke('OrderTasks', { action: 'cancel', orderId: o.orderId, reason: { Error: 'TestAbort', Cause: 'test' } });
+    const tokens = await db().query<{ payment_token: string | null }>('SELECT payment_token FROM orders WHERE id = ANY($1::uuid[])', [[never.orderId, authorized.orderId]]);
+    expect(tokens.rows).toEqual([{ payment_token: null }, { payment_token: null }]);
+
+    const provider = spyProvider();
+    expect(await errorOf(task({ action: 'authorize', orderId: never.orderId, amountCents: 1000, currency: 'EUR' }))).toEqual({
+      name: 'PaymentTokenGoneError',
+      message: `order ${never.orderId} has finished and keeps no payment token; nothing to authorize`,
+    });
+    expect(await task({ action: 'authorize', orderId: authorized.orderId, amountCents: 1000, currency: 'EUR' })).toEqual(first);
+    expect(provider.keys(never.orderId).authorize).toEqual([]);
+    expect(provider.keys(authorized.orderId).authorize).toEqual([]);
+    expect(await paymentRow(never.orderId)).toBeUndefined();
+    // An order that does not exist: not found, no provider call.
+    const ghost = '00000000-0000-4000-8000-000000000001';
+    expect(await errorOf(task({ action: 'authorize', orderId: ghost, amountCents: 1000, currency: 'EUR' }))).toEqual({ name: 'NotFoundError', message: `order ${ghost} not found` });
+    expect(provider.keys(ghost).authorize).toEqual([]);
+  });
+
+  it('a refund recorded while the provider authorizes (after the step read the order) voids the new hold and fails PaymentCompensatedError', async () => {
+    const s = await seedSku('pay-race', 5, 1000);
+    const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+    const original = SandboxPaymentProvider.prototype.authorize;
+    const provider = spyProvider();
+    // The compensation lands between the step's read and its provider call (the saga compensated a
+    // duplicate delivery meanwhile): the first provider attempt records the refund, then authorizes.
+    jest.mocked(SandboxPaymentProvider.prototype.authorize).mockImplementationOnce(async function (this: SandboxPaymentProvider, req, signal) {
+      await task({ action: 'refund', orderId });
+      return original.call(this, req, signal);
+    });
+    expect(await errorOf(task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR' }))).toMatchObject({ name: 'PaymentCompensatedError' });
+    expect(provider.keys(orderId).void).toEqual([`${orderId}:payment.refund`, `${orderId}:payment.void-late`]);
+    expect(await paymentRow(orderId)).toBeUndefined();
+    expect(await stepsOf(orderId)).toEqual(['payment.refund']);
+  });
 });

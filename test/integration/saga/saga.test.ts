@@ -108,6 +108,38 @@ describe('order saga on the engines', () => {
     }
   });
 
+  it('keeps the payment token out of every event and execution: it is read from the order row, which forgets it once the order is CONFIRMED or CANCELLED', async () => {
+    const s = await seedSku('token', 5, 700);
+    const api = await apiAs(p, newUser());
+    const cards = { confirmed: CARDS.approveMastercard, cancelled: CARDS.decline };
+    const confirmedId = await place(api, s, 1, cards.confirmed);
+    const cancelledId = await place(api, s, 1, cards.cancelled);
+    // While the saga has not authorized, the token is in the order's row (and only there).
+    for (const [orderId, card] of [[confirmedId, cards.confirmed], [cancelledId, cards.cancelled]] as const) {
+      const saga = await sagaOf(p, orderId);
+      const history = JSON.stringify(saga.history);
+      expect(history).toContain(orderId); // the execution's input and task payloads are in it
+      expect(history).not.toContain(card);
+      expect(history).not.toContain('paymentToken');
+      // OrderCreated (version 2): on Kafka and on the bus, no token in it.
+      const created = await until(`OrderCreated of ${orderId} on Kafka`, () => topics.messages.find((m) => m.topic === 'order-created' && m.key === orderId));
+      expect(created.value).toMatchObject({ type: 'OrderCreated', version: 2, orderId });
+      expect(Object.keys((created.value as { data: object }).data).sort()).toEqual(['amountCents', 'currency', 'items', 'orderId', 'userId']);
+      expect(JSON.stringify(created.value)).not.toContain(card);
+      const onBus = p.bus.events.find((e) => e['detail-type'] === 'OrderCreated' && (e.detail as { orderId?: string }).orderId === orderId);
+      expect(onBus?.detail).toEqual(created.value);
+      // Every event of the order, on any topic.
+      expect(JSON.stringify(await eventsOfOrder(orderId, topics, 1))).not.toContain(card);
+      // A finished order keeps no token.
+      const row = await db().query<{ status: string; payment_token: string | null }>('SELECT status, payment_token FROM orders WHERE id = $1', [orderId]);
+      expect(row.rows[0]).toEqual({ status: orderId === confirmedId ? 'CONFIRMED' : 'CANCELLED', payment_token: null });
+    }
+    // The authorization was made with the row's card (the sandbox ends an authorization id with the card's last four digits).
+    const auth = await db().query<{ authorization_id: string }>('SELECT authorization_id FROM payments WHERE order_id = $1', [confirmedId]);
+    expect(auth.rows[0]?.authorization_id).toMatch(/_4444$/);
+    expect(taskFailures((await sagaOf(p, cancelledId)).history)).toEqual([{ state: 'AuthorizePayment', error: 'PaymentDeclinedError', cause: expect.stringContaining('card_declined') }]);
+  });
+
   it('puts every event of a saga on EventBridge with the same envelope as on Kafka (confirmed and cancelled orders)', async () => {
     // Delivered to this platform's SagaStarter only (never through Kafka), so this process runs the
     // sagas and their events land on this process's bus.
@@ -316,7 +348,7 @@ describe('order saga on the engines', () => {
     expect(await reservationsOf(lateOrder)).toEqual([]);
 
     expect(await p.handlers.invoke('PaymentTasks', { action: 'refund', orderId: lateOrder })).toMatchObject({ status: 'NOTHING_TO_REFUND' });
-    await expect(p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId: lateOrder, amountCents: 100, currency: 'EUR', paymentToken: CARDS.approve })).rejects.toMatchObject({ name: 'PaymentCompensatedError' });
+    await expect(p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId: lateOrder, amountCents: 100, currency: 'EUR' })).rejects.toMatchObject({ name: 'PaymentCompensatedError' });
     expect(await paymentOf(lateOrder)).toBeUndefined();
     expect(await stepsOf(lateOrder)).toEqual(['inventory.release', 'payment.refund']);
   });

@@ -71,13 +71,13 @@ describe.each([
 
   const happyPath = (orderId: string, items: Array<{ sku: string; quantity: number }>, userId: string) => [
     () => inventory({ action: 'reserve', orderId, items }),
-    () => payment({ action: 'authorize', orderId, amountCents: 2500, currency: 'EUR', paymentToken: CARDS.approve }),
+    () => payment({ action: 'authorize', orderId, amountCents: 2500, currency: 'EUR' }),
     () => order({ action: 'beginConfirmation', orderId }),
     () => payment({ action: 'capture', orderId }),
     () => order({ action: 'confirm', orderId, userId, amountCents: 2500, currency: 'EUR' }), // as the ASL passes it
   ];
 
-  it(`runs the happy path to CONFIRMED in ${oneTrip === 'true' ? 'one round trip per step (capture: two, its read before the provider call)' : 'two round trips per step (capture: three)'}`, async () => {
+  it(`runs the happy path to CONFIRMED in ${oneTrip === 'true' ? 'one round trip per step (authorize and capture: two, their read before the provider call)' : 'two round trips per step (authorize and capture: three)'}`, async () => {
     const s = await seedSku(`steps-rt-${flag}-${oneTrip}`, 10, 1250);
     const items = [{ sku: s, quantity: 2 }];
     const warmUser = newUser();
@@ -88,7 +88,7 @@ describe.each([
     const trips: number[] = [];
     for (const step of happyPath(orderId, items, user)) trips.push((await roundTrips(step)).n);
     expect((await orderRow(orderId)).status).toBe('CONFIRMED');
-    expect(trips).toEqual(oneTrip === 'true' ? [1, 1, 1, 2, 1] : [2, 2, 2, 3, 2]);
+    expect(trips).toEqual(oneTrip === 'true' ? [1, 2, 1, 2, 1] : [2, 3, 2, 3, 2]);
   });
 
   it('runs the happy path to CONFIRMED, and a replay of every step changes nothing', async () => {
@@ -162,7 +162,7 @@ describe.each([
     const s = await seedSku(`steps-late-${flag}`, 3);
     const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
     await inventory({ action: 'reserve', orderId, items: [{ sku: s, quantity: 1 }] });
-    await payment({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR', paymentToken: CARDS.approve });
+    await payment({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR' });
     await payment({ action: 'refund', orderId });
     await inventory({ action: 'release', orderId });
     const err = await errorOf(order({ action: 'beginConfirmation', orderId }));

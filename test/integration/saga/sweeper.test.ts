@@ -146,7 +146,7 @@ describe('OrderSagaSweeper', () => {
     const user = newUser();
     const { orderId, data } = await placeUndelivered(user, [{ sku: s, quantity: 2 }], CARDS.approve);
     await p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId, items: data.items });
-    await p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId, amountCents: 600, currency: 'EUR', paymentToken: CARDS.approve });
+    await p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId, amountCents: 600, currency: 'EUR' });
     expect(await cancelByCustomer({ userId: user, roles: ['customer'] }, orderId)).toEqual({ orderId, status: 'CANCELLING' });
     // Its execution died in the compensations (e.g. the provider was down for longer than the retries).
     await endedExecution(orderId, orderId, data, 'FAILED');
@@ -183,7 +183,7 @@ describe('OrderSagaSweeper', () => {
     const { orderId, data } = await placeUndelivered(newUser(), [{ sku: s, quantity: 2 }], CARDS.approve);
     // What the dead execution had done: reserved the stock and authorized the card, through the real tasks.
     await p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId, items: data.items });
-    await p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId, amountCents: 800, currency: 'EUR', paymentToken: CARDS.approve });
+    await p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId, amountCents: 800, currency: 'EUR' });
     expect(await stockOf(s)).toBe(3);
     // It ended before deciding to compensate (timed out, or lost with a local runtime): the restart goes forward.
     await endedExecution(orderId, orderId, data, 'TIMED_OUT');
@@ -210,7 +210,7 @@ describe('OrderSagaSweeper', () => {
     const { orderId, data } = await placeUndelivered(newUser(), [{ sku: s, quantity: 2 }], CARDS.approve);
     // What the dead execution had done, through the real tasks: reserved, authorized, passed the pivot, captured.
     await p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId, items: data.items });
-    await p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId, amountCents: 800, currency: 'EUR', paymentToken: CARDS.approve });
+    await p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId, amountCents: 800, currency: 'EUR' });
     await p.handlers.invoke('OrderTasks', { action: 'beginConfirmation', orderId });
     await p.handlers.invoke('PaymentTasks', { action: 'capture', orderId });
     expect(await paymentOf(orderId)).toEqual({ status: 'CAPTURED', capture_id: expect.any(String) });

@@ -8,7 +8,7 @@ import { parseOrderCreated } from '../../../functions/order/use-cases/start-saga
 import { ValidationError } from '../../../functions/shared/errors';
 
 const ORDER_ID = '0b4c1f8e-1d7a-4f62-9d83-5d2b8f0e6a11';
-const data = { orderId: ORDER_ID, userId: 'u1', items: [{ sku: 'A', quantity: 1, unitPriceCents: 100 }], amountCents: 100, currency: 'EUR', paymentToken: '4242424242424242' };
+const data = { orderId: ORDER_ID, userId: 'u1', items: [{ sku: 'A', quantity: 1, unitPriceCents: 100 }], amountCents: 100, currency: 'EUR' };
 
 describe('POST /orders body', () => {
   const issues = (v: unknown) => {
@@ -37,6 +37,10 @@ describe('order-created messages (saga starter)', () => {
     expect(parseOrderCreated('{}')).toMatchObject({ ok: false, error: expect.stringContaining('not an event envelope') });
     expect(parseOrderCreated(JSON.stringify(envelope({ type: 'OrderFailed', source: 's', data })))).toMatchObject({ ok: false, error: 'unexpected event type OrderFailed' });
     expect(parseOrderCreated(JSON.stringify(envelope({ type: 'OrderCreated', source: 's', data: { ...data, items: [] } })))).toMatchObject({ ok: false, error: expect.stringContaining('data.items') });
+  });
+  it('drops the payment token of a version 1 OrderCreated, so it never reaches an execution input', () => {
+    const v1 = JSON.stringify(envelope({ type: 'OrderCreated', source: 'shop.order', orderId: ORDER_ID, version: 1, data: { ...data, paymentToken: '4242424242424242' } }));
+    expect(parseOrderCreated(v1)).toEqual({ ok: true, data });
   });
   it('keeps version 1 events readable (contract fixtures)', () => {
     const fixtures = JSON.parse(readFileSync(join(__dirname, 'events.v1.json'), 'utf8')) as Array<{ type: string }>;

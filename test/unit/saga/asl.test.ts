@@ -26,7 +26,6 @@ const input = {
   items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 1000 }],
   amountCents: 1000,
   currency: 'EUR',
-  paymentToken: '4242424242424242',
 };
 
 const DEFAULTS: Record<string, Outcome> = {
@@ -81,7 +80,8 @@ describe('order saga ASL', () => {
     expect(r.states).toEqual(['ReserveInventory', 'AuthorizePayment', 'BeginConfirmation', 'CapturePayment', 'ConfirmOrder', 'PublishOrderCompleted']);
     expect(r.payloadOf('BeginConfirmation')).toEqual({ action: 'beginConfirmation', orderId: 'o-1' });
     expect(r.payloadOf('ReserveInventory')).toEqual({ action: 'reserve', orderId: 'o-1', items: input.items });
-    expect(r.payloadOf('AuthorizePayment')).toEqual({ action: 'authorize', orderId: 'o-1', amountCents: 1000, currency: 'EUR', paymentToken: input.paymentToken });
+    // No payment token: PaymentTasks reads it from the order's row (it is in no execution's input or history).
+    expect(r.payloadOf('AuthorizePayment')).toEqual({ action: 'authorize', orderId: 'o-1', amountCents: 1000, currency: 'EUR' });
     // The order's user, amount and currency: ConfirmOrder's normal path (one round trip) builds OrderCompleted from them.
     expect(r.payloadOf('ConfirmOrder')).toEqual({ action: 'confirm', orderId: 'o-1', userId: 'u-1', amountCents: 1000, currency: 'EUR' });
     expect(r.output).toMatchObject({ orderId: 'o-1', reservation: { reservationId: 'r-1' }, payment: { authorizationId: 'a-1' }, capture: { captureId: 'c-1' }, order: { status: 'CONFIRMED' } });
