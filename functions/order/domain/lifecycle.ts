@@ -9,8 +9,8 @@ import type { OrderStatus } from './schemas';
  *   PENDING | CONFIRMING | CONFIRMED | CANCELLING --CancelOrder (saga, after its compensations)--> CANCELLED
  */
 export const CUSTOMER_CANCELLED = 'CancelledByCustomer';
-/** Steps whose record means the saga compensated (payment refunded/voided, stock released). */
-export const COMPENSATION_STEPS = ['payment.refund', 'inventory.release'] as const;
+/** Steps whose record means the saga compensated (payment refunded/voided, or its refund begun; stock released). */
+export const COMPENSATION_STEPS = ['payment.refund', 'payment.refund-begun', 'inventory.release'] as const;
 
 export interface OrderState {
   readonly id: string;

@@ -92,6 +92,11 @@ export async function authorizationContext(orderId: string): Promise<{ orderFoun
   return { orderFound: row?.found === true, paymentToken: row?.payment_token ?? null, steps: new Map((row?.steps ?? []).map((x) => [x.step, x.result])) };
 }
 
+/** Records a step with an empty result (once: a repeat changes nothing). Its own statement, committed before the caller goes on. */
+export async function recordStep(orderId: string, step: string): Promise<void> {
+  await (await getPool()).query('INSERT INTO processed_messages (order_id, step) VALUES ($1::text, $2::text) ON CONFLICT (order_id, step) DO NOTHING', [orderId, step]);
+}
+
 /** Recorded steps of an order, read without a lock (the replay fast path before a provider call). */
 export async function doneSteps(orderId: string): Promise<Map<string, unknown>> {
   const r = await (await getPool()).query<{ step: string; result: unknown }>('SELECT step, result FROM processed_messages WHERE order_id = $1', [orderId]);

@@ -1,7 +1,7 @@
 import { NotFoundError, TransientError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { authorizationContext, captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, paymentAndSteps, setStatus } from '../adapters/pg-payments';
+import { authorizationContext, captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, paymentAndSteps, recordStep, setStatus } from '../adapters/pg-payments';
 import { PaymentCompensatedError, PaymentNotAuthorizedError, PaymentTokenGoneError } from '../domain/errors';
 import type { PaymentProvider } from '../domain/provider';
 import { PAYMENT_EVENT_SOURCE, PAYMENT_TOPIC, type AuthorizeInputT } from '../domain/schemas';
@@ -14,6 +14,17 @@ import { PAYMENT_EVENT_SOURCE, PAYMENT_TOPIC, type AuthorizeInputT } from '../do
 export const AUTHORIZE_STEP = 'payment.authorize';
 export const CAPTURE_STEP = 'payment.capture';
 export const REFUND_STEP = 'payment.refund';
+/**
+ * Recorded by RefundPayment before it calls the provider (write-ahead): from then on the saga has
+ * started giving the money back, even if the refund's own record never lands (the process dies, or an
+ * operator stops the execution, between the provider's answer and the record). Authorize and capture
+ * refuse after it as after a recorded refund, so no restart can go on to confirm an order whose
+ * refund may have reached the provider; its RefundPayment repeats the call under the same
+ * idempotency key and gets the same refund.
+ */
+export const REFUND_BEGUN_STEP = 'payment.refund-begun';
+const REFUND_STEPS = [REFUND_STEP, REFUND_BEGUN_STEP];
+const refundStarted = (done: ReadonlyMap<string, unknown>) => REFUND_STEPS.some((s) => done.has(s));
 const key = (orderId: string, step: string) => `${orderId}:${step}`;
 
 export interface PaymentDeps {
@@ -29,7 +40,7 @@ const paymentEvent = (type: string, orderId: string, data: unknown) => ({ topic:
  */
 export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeInputT, 'action'>): Promise<{ authorizationId: string }> {
   const ctx = await authorizationContext(input.orderId);
-  if (ctx.steps.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
+  if (refundStarted(ctx.steps)) throw new PaymentCompensatedError(input.orderId);
   if (ctx.steps.has(AUTHORIZE_STEP)) return ctx.steps.get(AUTHORIZE_STEP) as { authorizationId: string };
   if (!ctx.orderFound) throw new NotFoundError(`order ${input.orderId} not found`);
   if (ctx.paymentToken === null) throw new PaymentTokenGoneError(input.orderId);
@@ -38,9 +49,9 @@ export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeI
   try {
     const row = { orderId: input.orderId, amountCents: input.amountCents, currency: input.currency, authorizationId };
     const event = paymentEvent('PaymentAuthorized', input.orderId, { orderId: input.orderId, authorizationId, amountCents: input.amountCents, currency: input.currency });
-    const normal = { body: insertAuthorizationNormalStatement(row), conflicts: [REFUND_STEP], result: { authorizationId }, outbox: [event] };
+    const normal = { body: insertAuthorizationNormalStatement(row), conflicts: REFUND_STEPS, result: { authorizationId }, outbox: [event] };
     ({ result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: AUTHORIZE_STEP, body: insertAuthorizationStatement(row), normal }, async ({ rows, done: now, enqueue }) => {
-      if (now.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
+      if (refundStarted(now)) throw new PaymentCompensatedError(input.orderId);
       if (rows.length === 0) throw new Error(`order ${input.orderId} has a payment but no recorded authorize step`);
       enqueue(event);
       return normal.result;
@@ -55,20 +66,20 @@ export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeI
 
 export async function capturePayment(deps: PaymentDeps, input: { orderId: string }): Promise<{ captureId: string }> {
   const { payment, steps: done } = await paymentAndSteps(input.orderId);
-  // The refund first: a capture repeated after its refund must not answer success (the saga would
-  // go on to confirm an order whose money went back).
-  if (done.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
+  // The refund first: a capture repeated after its refund (or after its refund began) must not
+  // answer success (the saga would go on to confirm an order whose money went back).
+  if (refundStarted(done)) throw new PaymentCompensatedError(input.orderId);
   if (done.has(CAPTURE_STEP)) return done.get(CAPTURE_STEP) as { captureId: string };
   if (!payment) throw new PaymentNotAuthorizedError(input.orderId);
   const { captureId } = await deps.provider.capture({ idempotencyKey: key(input.orderId, CAPTURE_STEP), authorizationId: payment.authorizationId, amountCents: payment.amountCents });
   const event = paymentEvent('PaymentCaptured', input.orderId, { orderId: input.orderId, captureId, amountCents: payment.amountCents, currency: payment.currency });
-  const normal = { body: captureNormalStatement(input.orderId, captureId), conflicts: [REFUND_STEP], result: { captureId }, outbox: [event] };
+  const normal = { body: captureNormalStatement(input.orderId, captureId), conflicts: REFUND_STEPS, result: { captureId }, outbox: [event] };
   const replay = (stored: { captureId: string }, now: ReadonlyMap<string, unknown>) => {
-    if (now.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId); // refunded since the read above
+    if (refundStarted(now)) throw new PaymentCompensatedError(input.orderId); // refunded (or begun) since the read above
     return stored;
   };
   const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: CAPTURE_STEP, body: captureStatement(input.orderId, captureId), normal, replay }, async ({ rows, done: now, enqueue }) => {
-    if (now.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
+    if (refundStarted(now)) throw new PaymentCompensatedError(input.orderId);
     if (rows.length === 0) throw new PaymentNotAuthorizedError(input.orderId); // no AUTHORIZED payment to capture
     enqueue(event);
     return normal.result;
@@ -86,6 +97,7 @@ export type RefundOutcome = { status: 'REFUNDED'; refundId: string } | { status:
 export async function refundPayment(deps: PaymentDeps, input: { orderId: string }): Promise<RefundOutcome> {
   const { payment: before, steps: done } = await paymentAndSteps(input.orderId);
   if (done.has(REFUND_STEP)) return done.get(REFUND_STEP) as RefundOutcome;
+  if (!done.has(REFUND_BEGUN_STEP)) await recordStep(input.orderId, REFUND_BEGUN_STEP); // before any provider call
   let outcome: RefundOutcome;
   if (!before) {
     const v = await deps.provider.void({ idempotencyKey: key(input.orderId, REFUND_STEP), authorizeKey: key(input.orderId, AUTHORIZE_STEP) });

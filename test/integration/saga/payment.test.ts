@@ -102,7 +102,7 @@ it('refunds a CAPTURED payment once: REFUNDED with its refund id, one PaymentRef
 
   // The provider: one call per step, each with its step's idempotency key; the repeats were answered from processed_messages.
   expect(provider.keys(orderId)).toEqual({ authorize: [`${orderId}:payment.authorize`], capture: [`${orderId}:payment.capture`], void: [], refund: [`${orderId}:payment.refund`] });
-  expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.capture', 'payment.refund']);
+  expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.capture', 'payment.refund', 'payment.refund-begun']);
   const stored = await db().query<{ result: unknown }>("SELECT result FROM processed_messages WHERE order_id = $1 AND step = 'payment.refund'", [orderId]);
   expect(stored.rows).toEqual([{ result: first }]);
 
@@ -142,7 +142,7 @@ it('a capture after the void of an authorization is refused (PaymentCompensatedE
   expect(late).toMatchObject({ name: 'PaymentCompensatedError', message: `payment of order ${orderId} was already compensated` });
   expect(await paymentRow(orderId)).toEqual({ status: 'VOIDED', capture_id: null, refund_id: null });
   expect(provider.keys(orderId).capture).toEqual([]);
-  expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.refund']);
+  expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.refund', 'payment.refund-begun']);
 });
 
 it(`retries the time-out card in the adapter: ${ATTEMPTS} attempts of ${TIMEOUT_MS} ms, the same idempotency key each, then TransientError and nothing recorded`, async () => {
@@ -174,7 +174,7 @@ it(`retries the time-out card in the adapter: ${ATTEMPTS} attempts of ${TIMEOUT_
   const refund = await task<{ status: string; voidId: string }>({ action: 'refund', orderId });
   expect(refund).toEqual({ status: 'NOTHING_TO_REFUND', voidId: expect.stringMatching(/^void_/) });
   expect(provider.keys(orderId).void).toEqual([`${orderId}:payment.refund`]);
-  expect(await stepsOf(orderId)).toEqual(['payment.refund']);
+  expect(await stepsOf(orderId)).toEqual(['payment.refund', 'payment.refund-begun']);
 });
 
 describe('the payment token comes from the order row, not from the saga', () => {
@@ -230,6 +230,6 @@ describe('the payment token comes from the order row, not from the saga', () => 
     expect(await errorOf(task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR' }))).toMatchObject({ name: 'PaymentCompensatedError' });
     expect(provider.keys(orderId).void).toEqual([`${orderId}:payment.refund`, `${orderId}:payment.void-late`]);
     expect(await paymentRow(orderId)).toBeUndefined();
-    expect(await stepsOf(orderId)).toEqual(['payment.refund']);
+    expect(await stepsOf(orderId)).toEqual(['payment.refund', 'payment.refund-begun']);
   });
 });

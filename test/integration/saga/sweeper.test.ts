@@ -27,6 +27,7 @@ import { manifest } from '../../../lib/manifest';
 import { metrics } from '../../../functions/shared/powertools';
 import type { SweepReport } from '../../../functions/order/use-cases/sweep-sagas';
 import { cancelByCustomer } from '../../../functions/order/use-cases/saga-steps';
+import { SandboxPaymentProvider } from '../../../functions/payment/adapters/sandbox-provider';
 import {
   CARDS,
   backdate,
@@ -238,6 +239,51 @@ describe('OrderSagaSweeper', () => {
     expect(await eventCount(orderId, 'OrderFailed')).toBe(1);
     expect((await eventsOfOrder(orderId, kafka)).filter((e) => e.event.type === 'OrderCompleted')).toEqual([]);
     expect(await executionsOf(orderId)).toEqual([orderId, `${orderId}-r1`]);
+  });
+
+  it('restarts an execution stopped while RefundPayment ran, after the provider refunded but before the refund was recorded: never confirmed, refunded once', async () => {
+    const s = await seedSku('sw-abort-refund', 5, 300);
+    const { orderId, data } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+    await p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId, items: data.items });
+    await p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId, amountCents: 300, currency: 'EUR' });
+    await p.handlers.invoke('OrderTasks', { action: 'beginConfirmation', orderId });
+    await p.handlers.invoke('PaymentTasks', { action: 'capture', orderId });
+    // ConfirmOrder failed, the saga compensated: the provider took the refund, then the task died
+    // before recording it, and an operator stopped the execution (ABORTED, not CompensationFailed).
+    const original = SandboxPaymentProvider.prototype.refund;
+    const refund = jest.spyOn(SandboxPaymentProvider.prototype, 'refund').mockImplementationOnce(async function (this: SandboxPaymentProvider, req, signal) {
+      await original.call(this, req, signal);
+      throw new Error('the process died after the provider refunded');
+    });
+    try {
+      await expect(p.handlers.invoke('PaymentTasks', { action: 'refund', orderId })).rejects.toThrow('the process died after the provider refunded');
+    } finally {
+      refund.mockRestore();
+    }
+    expect((await paymentOf(orderId))?.status).toBe('CAPTURED');
+    expect(await stepsOf(orderId)).toEqual(['inventory.reserve', 'order.begin-confirmation', 'payment.authorize', 'payment.capture', 'payment.refund-begun']);
+    await endedExecution(orderId, orderId, data, 'ABORTED');
+    await backdate(orderId, AGE);
+
+    const provider = jest.spyOn(SandboxPaymentProvider.prototype, 'refund');
+    try {
+      expect((await sweep()).restarted).toContain(orderId);
+      const saga = await sagaOf(p, `${orderId}-r1`);
+      // A forward restart (ABORTED): the reserve replays, the authorize refuses because the refund
+      // began, and the compensations finish; the stored capture is never replayed into a confirm.
+      expect(saga.status).toBe('SUCCEEDED');
+      expect(statesEntered(saga.history)).toEqual(['StartOrCompensate', 'ReserveInventory', 'AuthorizePayment', 'RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
+      expect(taskFailures(saga.history)).toEqual([{ state: 'AuthorizePayment', error: 'PaymentCompensatedError', cause: expect.stringContaining('already compensated') }]);
+      // The refund again under the same idempotency key: the provider's same refund, now recorded.
+      expect(provider.mock.calls.map((c) => c[0].idempotencyKey)).toEqual([`${orderId}:payment.refund`]);
+    } finally {
+      provider.mockRestore();
+    }
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'PaymentCompensatedError' });
+    expect((await paymentOf(orderId))?.status).toBe('REFUNDED');
+    expect(await stockOf(s)).toBe(5);
+    expect(await stepsOf(orderId)).not.toContain('order.confirm');
+    expect((await eventsOfOrder(orderId, kafka)).filter((e) => e.event.type === 'OrderCompleted')).toEqual([]);
   });
 
   it('restarts a saga that died mid-compensation: it finishes compensating, never authorizes the card, never captures', async () => {

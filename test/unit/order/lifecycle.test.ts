@@ -56,6 +56,8 @@ describe('the saga pivot (BeginConfirmation)', () => {
     expect(e).toBeInstanceOf(SagaAlreadyCompensatedError);
     expect(e.message).toContain('payment.refund');
     expect(thrown(() => beginConfirmation(order('PENDING'), new Map([['inventory.release', {}]])))).toBeInstanceOf(SagaAlreadyCompensatedError);
+    // A refund that began (recorded before the provider call) whose own record never landed.
+    expect(thrown(() => beginConfirmation(order('PENDING'), new Set(['inventory.reserve', 'payment.authorize', 'payment.refund-begun'])))).toBeInstanceOf(SagaAlreadyCompensatedError);
   });
 });
 
