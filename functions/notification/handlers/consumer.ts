@@ -4,32 +4,77 @@ import { z } from 'zod';
 import { loadConfig } from '../../shared/config';
 import { deadLetterRecords, type PoisonRecord } from '../../shared/dead-letter';
 import { logger, metrics } from '../../shared/powertools';
-import { NotImplementedError } from '../../shared/errors';
+import { secretString } from '../../shared/adapters/secrets';
 import { LocalEmailSender } from '../adapters/local-sender';
+import { SmtpEmailSender, sesSmtpPassword } from '../adapters/smtp-sender';
 import { claimNotification, findRecipient, sendLocked } from '../adapters/pg-notifications';
 import { parseNotificationEvent } from '../domain/events';
 import type { EmailSender } from '../domain/ports';
 import { notify } from '../use-cases/notify';
 
 /**
- * NOTIFICATION_SENDER picks the EmailSender. Only 'local' is built (no AWS SDK client for SES or
- * SNS is a dependency yet), and it is refused in Lambda: there it would mark notifications SENT
- * without sending them. So a deployed consumer fails every batch before touching anything (as the
- * stub did), with NotImplementedError. An unknown value fails at load.
+ * NOTIFICATION_SENDER picks the EmailSender:
+ *  - `smtp`: SmtpEmailSender. On AWS: SMTP_HOST (the SES SMTP endpoint, reached through the VPC's
+ *    `email-smtp` interface endpoint), SMTP_PORT (587, STARTTLS required), SMTP_SECRET_ARN (the
+ *    sending IAM user's `{accessKeyId, secretAccessKey}`; the SES SMTP password is derived from it,
+ *    for AWS_REGION) and NOTIFICATION_FROM (a verified SES identity). Locally: SMTP_URL
+ *    (`smtp://user:pass@127.0.0.1:port`, the runtime's in-process SMTP server) and NOTIFICATION_FROM.
+ *  - `local` (the default outside Lambda): sends nothing (the notifications row is the record).
+ *    Refused in Lambda, where it would mark notifications SENT without sending them: a consumer
+ *    deployed with it (or without NOTIFICATION_SENDER) fails every batch before touching a store.
+ * An unknown value fails at load.
  */
-const config = loadConfig(z.object({ NOTIFICATION_SENDER: z.enum(['local']).optional(), AWS_LAMBDA_FUNCTION_NAME: z.string().optional() }));
+const Env = z.object({
+  NOTIFICATION_SENDER: z.enum(['local', 'smtp']).optional(),
+  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+  AWS_REGION: z.string().optional(),
+  SMTP_URL: z.string().url().optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_SECRET_ARN: z.string().min(1).optional(),
+  NOTIFICATION_FROM: z.string().min(3).default('Shop <no-reply@shop.local>'),
+});
+type SenderEnv = Partial<z.infer<typeof Env>>;
+const config = loadConfig(Env);
 
-/** The sender for this environment, or why there is none. */
-export function resolveSender(env: { NOTIFICATION_SENDER?: 'local' | undefined; AWS_LAMBDA_FUNCTION_NAME?: string | undefined }): EmailSender | string {
-  if (env.AWS_LAMBDA_FUNCTION_NAME) {
-    return env.NOTIFICATION_SENDER === 'local'
-      ? 'NOTIFICATION_SENDER=local sends nothing: refused in Lambda'
-      : 'no AWS notification sender is built yet (SES/SNS): the notification consumer is not deployable';
+/** The sender for this environment, or why there is none (the handler then refuses every batch). */
+export async function resolveSender(env: SenderEnv, readSecret: (arn: string) => Promise<string> = secretString): Promise<EmailSender | string> {
+  const inLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  if (env.NOTIFICATION_SENDER === 'smtp') {
+    const from = env.NOTIFICATION_FROM ?? 'Shop <no-reply@shop.local>';
+    if (env.SMTP_URL) {
+      const u = new URL(env.SMTP_URL);
+      if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') return `SMTP_URL must be smtp:// or smtps://, got ${u.protocol}`;
+      if (inLambda && u.protocol === 'smtp:' && u.searchParams.get('requireTls') === 'false') return 'SMTP_URL with requireTls=false is refused in Lambda';
+      return new SmtpEmailSender({
+        host: u.hostname,
+        port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
+        secure: u.protocol === 'smtps:',
+        requireTls: u.searchParams.get('requireTls') !== 'false',
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        from,
+      });
+    }
+    if (!env.SMTP_HOST || !env.SMTP_SECRET_ARN || !env.AWS_REGION) return 'NOTIFICATION_SENDER=smtp needs SMTP_URL, or SMTP_HOST, SMTP_SECRET_ARN and AWS_REGION';
+    const secret = JSON.parse(await readSecret(env.SMTP_SECRET_ARN)) as { accessKeyId?: string; secretAccessKey?: string };
+    if (!secret.accessKeyId || !secret.secretAccessKey) throw new Error(`secret ${env.SMTP_SECRET_ARN} lacks accessKeyId/secretAccessKey`);
+    return new SmtpEmailSender({ host: env.SMTP_HOST, port: env.SMTP_PORT ?? 587, requireTls: true, user: secret.accessKeyId, password: sesSmtpPassword(secret.secretAccessKey, env.AWS_REGION), from });
+  }
+  if (inLambda) {
+    return env.NOTIFICATION_SENDER === 'local' ? 'NOTIFICATION_SENDER=local sends nothing: refused in Lambda' : 'NOTIFICATION_SENDER is not set: in Lambda it must be smtp';
   }
   return new LocalEmailSender();
 }
-const sender = resolveSender(config);
-const deps = typeof sender === 'string' ? undefined : { sender, findRecipient, claim: claimNotification, sendLocked };
+let sender: Promise<EmailSender | string> | undefined;
+/** Made once per cold start (the secret is read then); a failed read is tried again on the next batch. */
+function senderOnce(): Promise<EmailSender | string> {
+  sender ??= resolveSender(config).catch((err: unknown) => {
+    sender = undefined;
+    throw err;
+  });
+  return sender;
+}
 const CONCURRENCY = 16;
 
 export interface ConsumerResult {
@@ -48,7 +93,9 @@ export interface ConsumerResult {
  * the batch, which is delivered again: what was sent is not sent twice.
  */
 export const handler = async (event: MSKEvent): Promise<ConsumerResult> => {
-  if (!deps) throw new NotImplementedError(sender as string);
+  const chosen = await senderOnce();
+  if (typeof chosen === 'string') throw new Error(`notification sender unavailable: ${chosen}`);
+  const deps = { sender: chosen, findRecipient, claim: claimNotification, sendLocked };
   const records = Object.values(event.records ?? {}).flat();
   const out: ConsumerResult = { sent: 0, duplicates: 0, noAddress: 0, ignored: 0, deadLettered: 0 };
   const poison: PoisonRecord[] = [];
