@@ -4,7 +4,9 @@ import { runner } from 'node-pg-migrate';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Client, type ClientConfig } from 'pg';
 import { getPool } from '../shared/adapters/pg';
+import { secretString } from '../shared/adapters/secrets';
 import { logger } from '../shared/powertools';
+import { setLoginPasswords } from './db-roles';
 
 /**
  * PostgreSQL migrations (node-pg-migrate 7), one code path for every deployer:
@@ -66,11 +68,46 @@ export async function runMigrations(opts: RunMigrationsOptions = {}): Promise<st
   return ran.map((m) => m.name);
 }
 
-/** CloudFormation custom resource (Provider framework onEvent): migrate on Create/Update, keep data on Delete. */
+/**
+ * Sets each service login role's password from its Secrets Manager secret (`{username, password}`),
+ * as the admin (the default pool: DB_SECRET_ARN is the admin's on this function). The ARNs come
+ * from DB_SERVICE_SECRET_ARNS (comma-separated; CDK sets it with a read grant on each). Only the
+ * services' login roles (functions/platform/db-roles.ts) are accepted. Returns the roles it set.
+ */
+export async function setServiceLoginPasswords(arns: readonly string[] = serviceSecretArns()): Promise<string[]> {
+  if (arns.length === 0) return [];
+  const logins = await Promise.all(
+    arns.map(async (arn) => {
+      const s = JSON.parse(await secretString(arn)) as { username?: unknown; password?: unknown };
+      if (typeof s.username !== 'string' || typeof s.password !== 'string') throw new Error(`secret ${arn} has no username/password`);
+      return { username: s.username, password: s.password };
+    }),
+  );
+  const client = await (await getPool()).connect();
+  try {
+    return await setLoginPasswords(client, logins);
+  } finally {
+    client.release();
+  }
+}
+
+export function serviceSecretArns(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.DB_SERVICE_SECRET_ARNS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * CloudFormation custom resource (Provider framework onEvent): migrate on Create/Update, then set
+ * the service login roles' passwords from their secrets; keep data on Delete.
+ */
 export const handler = async (event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string; Data: Record<string, string> }> => {
   const physicalId = 'PhysicalResourceId' in event && event.PhysicalResourceId ? event.PhysicalResourceId : 'shop-postgres-migrations';
   if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalId, Data: { applied: '' } };
   const ran = await runMigrations({ log: (m) => logger.info(m) });
   logger.info('migrations applied', { ran });
+  const logins = await setServiceLoginPasswords();
+  if (logins.length > 0) logger.info('service login passwords set', { logins });
   return { PhysicalResourceId: physicalId, Data: { applied: ran.join(',') } };
 };

@@ -11,6 +11,7 @@ import type * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { DbService } from '../../functions/platform/db-roles';
 import type { HandlerDef, ServiceName } from '../manifest';
 import type { CacheRef, DocDbRef, PostgresRef } from '../stacks/data-stack';
 import type { KafkaRef } from '../stacks/messaging-stack';
@@ -122,14 +123,31 @@ export class ShopFunction extends nodejs.NodejsFunction {
     this.def = h;
   }
 
-  /** postgres: DB_HOST = the RDS Proxy endpoint, DB_NAME, DB_SECRET_ARN + read grant + proxy connectivity. */
-  bindPostgres(pg: PostgresRef): this {
+  /**
+   * postgres: DB_HOST = the RDS Proxy endpoint, DB_NAME, DB_SECRET_ARN + read grant + proxy connectivity.
+   * `as` is whose credentials: a service's login role (its secret only: PostgresRef.serviceSecrets),
+   * or 'admin' (the tables' owner) for the Migrations custom resource alone.
+   */
+  bindPostgres(pg: PostgresRef, as: DbService | 'admin'): this {
+    const secret = as === 'admin' ? pg.secret : pg.serviceSecrets[as];
+    if (!secret) throw new Error(`handler '${this.def.name}': no PostgreSQL login secret for '${as}'`);
     this.addEnvironment('DB_HOST', pg.proxy.endpoint);
     this.addEnvironment('DB_PORT', '5432');
     this.addEnvironment('DB_NAME', pg.databaseName);
-    this.addEnvironment('DB_SECRET_ARN', pg.secret.secretArn);
-    pg.secret.grantRead(this);
+    this.addEnvironment('DB_SECRET_ARN', secret.secretArn);
+    secret.grantRead(this);
     this.connectTo(pg.proxy.connections.securityGroups, 5432, 'RDS Proxy');
+    return this;
+  }
+
+  /**
+   * The Migrations custom resource: DB_SERVICE_SECRET_ARNS (every service login's secret) + read on
+   * each, so it can set the login roles' passwords after the migrations (functions/platform/migrations.ts).
+   */
+  bindPostgresLoginSecrets(pg: PostgresRef): this {
+    const secrets = Object.values(pg.serviceSecrets);
+    this.addEnvironment('DB_SERVICE_SECRET_ARNS', secrets.map((s) => s.secretArn).join(','));
+    for (const s of secrets) s.grantRead(this);
     return this;
   }
 

@@ -14,6 +14,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
+import { isDbService } from '../../functions/platform/db-roles';
 import type { StageConfig } from '../config';
 import { allHandlers, type HandlerDef, type PlatformManifest, type ServiceName, type StoreRef } from '../manifest';
 import { acknowledge, REASONS } from '../constructs/nag';
@@ -214,7 +215,11 @@ export class AppStack extends Stack {
           })),
         };
       } else if (h.stores.includes('postgres')) {
-        properties = { MigrationsHash: hashTree([path.join(REPO_ROOT, h.entry), ...MIGRATION_DIRS.map((d) => path.join(REPO_ROOT, d)), ...migrationDirs()]) };
+        properties = {
+          MigrationsHash: hashTree([path.join(REPO_ROOT, h.entry), path.join(REPO_ROOT, 'functions/platform/db-roles.ts'), ...MIGRATION_DIRS.map((d) => path.join(REPO_ROOT, d)), ...migrationDirs()]),
+          // A new or replaced service login secret runs it again (it sets the roles' passwords).
+          LoginSecrets: Object.values(props.postgres.serviceSecrets).map((s) => s.secretArn),
+        };
       } else {
         throw new Error(`custom-resource handler '${h.name}' has no wiring: add it to lib/stacks/app-stack.ts`);
       }
@@ -237,10 +242,17 @@ export class AppStack extends Stack {
     return fn;
   }
 
-  private bindStore(fn: ShopFunction, h: HandlerDef, store: StoreRef, props: AppStackProps): void {
+  private bindStore(fn: ShopFunction, h: HandlerDef & { readonly service: ServiceName }, store: StoreRef, props: AppStackProps): void {
     switch (store) {
       case 'postgres':
-        fn.bindPostgres(props.postgres);
+        // The migrations run as the admin (they own the tables and create the service roles) and set
+        // the service logins' passwords; every other function logs in as its service's role.
+        if (h.kind === 'custom-resource') {
+          fn.bindPostgres(props.postgres, 'admin').bindPostgresLoginSecrets(props.postgres);
+          return;
+        }
+        if (!isDbService(h.service)) throw new Error(`handler '${h.name}' uses postgres but service '${h.service}' has no PostgreSQL role: add it to functions/platform/db-roles.ts and grant it in a migration`);
+        fn.bindPostgres(props.postgres, h.service);
         return;
       case 'redis':
         fn.bindRedis(props.cache);

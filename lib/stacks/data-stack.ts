@@ -10,6 +10,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
+import { SERVICE_DB_ROLES, type DbService } from '../../functions/platform/db-roles';
 import type { StageConfig } from '../config';
 import { acknowledge, REASONS } from '../constructs/nag';
 
@@ -19,10 +20,17 @@ export interface DataStackProps extends StackProps {
   readonly dataSubnets: ec2.SubnetSelection;
 }
 
-/** The PostgreSQL database as the functions see it: the proxy endpoint and the credentials secret. */
+/** The PostgreSQL database as the functions see it: the proxy endpoint and the credentials secrets. */
 export interface PostgresRef {
   readonly proxy: rds.IDatabaseProxy & ec2.IConnectable;
+  /** The admin's (the tables' owner): only the Migrations custom resource connects with it. */
   readonly secret: secretsmanager.ISecret;
+  /**
+   * One secret per service login role (`{username: svc_<service>, password}`), registered with the
+   * proxy; a service's functions get only their own (functions/platform/db-roles.ts, migration
+   * 1765500000000_service-roles.js). The Migrations custom resource sets the roles' passwords from them.
+   */
+  readonly serviceSecrets: Readonly<Record<DbService, secretsmanager.ISecret>>;
   readonly databaseName: string;
 }
 
@@ -94,8 +102,21 @@ export class DataStack extends Stack {
       });
       db.node.addDependency(lg);
     }
+    // One generated secret per service login role; the proxy authenticates each (it needs every
+    // username its clients log in as), and each function reads only its service's.
+    const serviceSecrets = {} as Record<DbService, secretsmanager.ISecret>;
+    for (const [service, role] of Object.entries(SERVICE_DB_ROLES) as Array<[DbService, (typeof SERVICE_DB_ROLES)[DbService]]>) {
+      const id = `PostgresLogin${service[0]!.toUpperCase()}${service.slice(1)}`;
+      const secret = new rds.DatabaseSecret(this, id, { username: role.login });
+      secret.applyRemovalPolicy(removalPolicy);
+      acknowledge(secret, {
+        id: 'AwsSolutions-SMG4',
+        reason: `Rotation of the ${role.login} login is left to the operator like the admin's (docs/cdk.md): the Migrations custom resource sets the role's password from this secret on each run, and the RDS Proxy re-reads it.`,
+      });
+      serviceSecrets[service] = secret;
+    }
     const proxy = db.addProxy('Proxy', {
-      secrets: [db.secret!],
+      secrets: [db.secret!, ...Object.values(serviceSecrets)],
       vpc,
       vpcSubnets: dataSubnets,
       securityGroups: [proxySg],
@@ -113,7 +134,7 @@ export class DataStack extends Stack {
       // timeout (test/cdk/platform.test.ts checks it against the manifest).
       borrowTimeout: Duration.seconds(5),
     });
-    this.postgres = { proxy, secret: db.secret!, databaseName: config.postgres.databaseName };
+    this.postgres = { proxy, secret: db.secret!, serviceSecrets, databaseName: config.postgres.databaseName };
     acknowledge(
       db,
       { id: 'AwsSolutions-RDS11', reason: REASONS.defaultPort },

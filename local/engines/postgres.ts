@@ -2,7 +2,9 @@
  * PostgreSQL from Debian's packages (15 here). Data in .engines/postgres/data, owned by the
  * `postgres` user when we run as root (postgres refuses to run as root), TCP on 127.0.0.1 only,
  * no Unix socket (paths can get too long in CI clones), scram-sha-256 for every connection.
- * Bootstrap superuser postgres/postgres; the app role shop/shop owns the database shop.
+ * Bootstrap superuser postgres/postgres; the app role shop/shop owns the database shop and has
+ * CREATEROLE: the migrations (run as shop, like the admin on AWS) create the per-service roles
+ * (migrations/1765500000000_service-roles.js) and the local runtime sets their local passwords.
  */
 import { chownSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -125,7 +127,7 @@ export const postgres: Engine = {
   },
 
   async afterReady(e: Endpoints, log: Log) {
-    if (await canQuery({ connectionString: e.pgUrl })) return; // the app role and database exist
+    if (await canQuery({ connectionString: e.pgUrl })) return ensureCreateRole(e, log); // the app role and database exist
     const u = new URL(e.pgUrl);
     const c = new Client({ host: u.hostname, port: Number(u.port || 5432), user: 'postgres', password: SUPER_PASSWORD, database: 'postgres' });
     await c.connect();
@@ -138,7 +140,7 @@ export const postgres: Engine = {
       const role = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user]);
       if (role.rowCount === 0) {
         log(`create role ${user}`);
-        await c.query(`CREATE ROLE ${ident(user)} LOGIN CREATEDB PASSWORD ${lit(password)}`);
+        await c.query(`CREATE ROLE ${ident(user)} LOGIN CREATEDB CREATEROLE PASSWORD ${lit(password)}`);
       }
       for (const name of [db]) {
         const has = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -152,3 +154,34 @@ export const postgres: Engine = {
     }
   },
 };
+
+/**
+ * The app role needs CREATEROLE (migration 1765500000000 creates the per-service roles; the local
+ * runtime sets their passwords). Data folders made before that have a `shop` without it: given here,
+ * as the bootstrap superuser, when the app role lacks it.
+ */
+async function ensureCreateRole(e: Endpoints, log: Log): Promise<void> {
+  const app = new Client({ connectionString: e.pgUrl, connectionTimeoutMillis: 2000 });
+  app.on('error', () => undefined);
+  let user: string;
+  try {
+    await app.connect();
+    const r = await app.query<{ ok: boolean; user: string }>('SELECT rolcreaterole OR rolsuper AS ok, current_user AS user FROM pg_roles WHERE rolname = current_user');
+    if (r.rows[0]?.ok) return;
+    user = r.rows[0]!.user;
+  } finally {
+    await app.end().catch(() => undefined);
+  }
+  const u = new URL(e.pgUrl);
+  const c = new Client({ host: u.hostname, port: Number(u.port || 5432), user: 'postgres', password: SUPER_PASSWORD, database: 'postgres', connectionTimeoutMillis: 2000 });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    log(`grant CREATEROLE to ${user}`);
+    await c.query(`ALTER ROLE "${user.replace(/"/g, '""')}" CREATEROLE`);
+  } catch (err) {
+    log(`could not give ${user} CREATEROLE (${(err as Error).message}): the service-roles migration needs it`);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}

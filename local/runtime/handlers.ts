@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
-import { handlerByName, type HandlerDef, type PlatformManifest } from '../../lib/manifest';
+import { runAsService } from '../../functions/shared/adapters/pg';
+import { handlerByName, type HandlerDef, type PlatformManifest, type ServiceName } from '../../lib/manifest';
 import { lambdaArn, region } from './env';
 
 /**
@@ -43,6 +44,8 @@ export function toInvocationError(err: unknown): LambdaInvocationError {
 /** What every invocation of one handler shares: resolved once per handler (not per invocation). */
 interface Loaded {
   readonly def: HandlerDef;
+  /** The handler's service: its invocations run in that service's scope (its PostgreSQL role: local/runtime/db-roles.ts). */
+  readonly service: ServiceName;
   readonly fn: LambdaFn;
   readonly timeoutMs: number;
   readonly timeoutMessage: string;
@@ -107,6 +110,7 @@ export class HandlerRegistry {
     const timeoutMs = this.timeoutOverrideMs ?? (def.timeoutSeconds ?? 10) * 1000;
     const l: Loaded = {
       def,
+      service: def.service,
       fn: fn as LambdaFn,
       timeoutMs,
       timeoutMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
@@ -124,6 +128,13 @@ export class HandlerRegistry {
    * rejects with a LambdaInvocationError (errorType = the thrown error's name).
    */
   async invoke<T = unknown>(name: string, event: unknown): Promise<T> {
+    // The whole invocation, the module's first load included, runs as the handler's service: what it
+    // starts (a publish after its commit, a timer) stays in that scope, and a nested invocation (a
+    // saga task run by an execution this handler started in process) gets its own.
+    return runAsService(this.loaded.get(name)?.service ?? handlerByName(name, this.manifest).service, () => this.invokeAs<T>(name, event));
+  }
+
+  private async invokeAs<T>(name: string, event: unknown): Promise<T> {
     const l = this.entry(name);
     const payload = event === undefined ? undefined : (JSON.parse(JSON.stringify(event)) as unknown);
     try {

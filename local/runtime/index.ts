@@ -35,7 +35,8 @@
  *   p.stop()                    consumers disconnect, schedules finish, executions drain (5 s) then abort, servers close, pools end
  *
  * Environment set for handlers (a variable already set wins, except the endpoint ones this process owns):
- *   engine endpoints (PG_URL, KAFKA_BROKERS, REDIS_URL, ...; see local/engines/endpoints.ts), dummy AWS
+ *   engine endpoints (PG_URL, KAFKA_BROKERS, REDIS_URL, ...; see local/engines/endpoints.ts; each handler's
+ *   PostgreSQL queries run as its service's role, PG_URL with svc_<service>: local/runtime/db-roles.ts), dummy AWS
  *   credentials and region, JWT_SECRET (dev default), STATE_MACHINE_ARN (first manifest state machine),
  *   EVENT_BUS_NAME, AWS_ENDPOINT_URL_SFN and AWS_ENDPOINT_URL_EVENTBRIDGE (the AWS endpoint).
  *
@@ -48,6 +49,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { allHandlers, manifest as defaultManifest, validateManifest, type PlatformManifest, type StoreRef } from '../../lib/manifest';
 import { engineEnv } from '../engines/endpoints';
+import { useServiceRoles } from '../../functions/shared/adapters/pg';
+import { localServiceRoles, serviceRolesEnabled } from './db-roles';
 import { startAwsEndpoint, type AwsEndpoint } from './aws-endpoint';
 import { createTopics, startConsumers, type ConsumerGroups } from './consumers';
 import { DEV_JWT_SECRET, engineEndpoints, LOCAL_EVENT_BUS, setDefaultEnv } from './env';
@@ -151,6 +154,9 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   process.env.EVENT_BUS_NAME = LOCAL_EVENT_BUS;
   setDefaultEnv({ STAGE: 'local', POWERTOOLS_METRICS_NAMESPACE: 'Shop', POWERTOOLS_DEV: 'true' });
 
+  // Each handler's PostgreSQL queries run as its own service's role (local/runtime/db-roles.ts);
+  // LOCAL_PG_SERVICE_ROLES=false keeps every handler on PG_URL's role.
+  useServiceRoles(serviceRolesEnabled() ? localServiceRoles() : undefined);
   const handlers = new HandlerRegistry(manifest, REPO_ROOT, opts.handlerTimeoutMs);
   const bus = new LocalEventBus(manifest, handlers);
   const { pgUrl, kafkaBrokers } = engineEndpoints();

@@ -350,7 +350,7 @@ describe.each(STAGES)('%s stage', (stage) => {
     const d = s().templates.Data;
     d.hasResourceProperties('AWS::RDS::DBInstance', { StorageEncrypted: true });
     d.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
-    d.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, Auth: [Match.objectLike({ AuthScheme: 'SECRETS', SecretArn: Match.anyValue() })] });
+    d.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, Auth: Match.arrayWith([Match.objectLike({ AuthScheme: 'SECRETS', SecretArn: Match.anyValue() })]) });
     d.hasResourceProperties('AWS::DocDB::DBCluster', { StorageEncrypted: true });
     d.hasResourceProperties('AWS::DocDB::DBClusterParameterGroup', { Parameters: Match.objectLike({ tls: 'enabled' }) });
     d.hasResourceProperties('AWS::OpenSearchService::Domain', {

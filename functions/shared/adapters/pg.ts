@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
 import { logger } from '../powertools';
@@ -166,8 +167,86 @@ async function config(): Promise<PoolConfig> {
 }
 
 export function getPool(): Promise<Pool> {
+  const service = serviceRoles ? serviceScope.getStore() : undefined;
+  if (service !== undefined) return servicePool(service, serviceRoles!);
   pool ??= config().then((c) => survivesLostConnections(new Pool({ ...c, ...sharedPoolOptions() })));
   return pool;
+}
+
+/**
+ * Per-service database roles in ONE process (the local runtime, where every handler of every
+ * service shares the process). On AWS a function is one service and its pool above logs in with its
+ * own service's secret (DB_SECRET_ARN), so nothing here is used there.
+ *
+ * The local runtime runs each handler invocation inside `runAsService(service, ...)` (an
+ * AsyncLocalStorage scope: it follows the invocation's awaits, timers and the promises it starts,
+ * such as the publish right after a commit) and registers, with `useServiceRoles`, how a service's
+ * login role is reached. `getPool()` then answers, inside a scope, that service's own pool: PG_URL
+ * with the service's login role and password instead of PG_URL's user, at most
+ * PG_SERVICE_POOL_MAX connections (default 8; so all services together stay well under the local
+ * engine's max_connections = 200, with the tests' and the runtime's own pools). Choosing the pool
+ * costs a Map lookup: no SET ROLE, no extra round trip. Outside a scope (migrations, tests' own
+ * fixtures, scripts) it is PG_URL's pool as before.
+ */
+export interface ServiceRoleLogin {
+  readonly user: string;
+  readonly password: string;
+}
+/** A service's login (the pool of that role), or 'admin' for the service whose PostgreSQL use is the admin's (the migrations). Throws for a service with no PostgreSQL role. */
+export type ServiceRoleResolver = (service: string) => Promise<ServiceRoleLogin | 'admin'>;
+
+// One scope for the process, whichever copy of this module a caller loaded (jest module registries).
+const SCOPE_KEY = Symbol.for('shop.pg.serviceScope');
+const scopes = globalThis as unknown as Record<symbol, AsyncLocalStorage<string> | undefined>;
+const serviceScope: AsyncLocalStorage<string> = (scopes[SCOPE_KEY] ??= new AsyncLocalStorage<string>());
+let serviceRoles: ServiceRoleResolver | undefined;
+const servicePools = new Map<string, Promise<Pool>>();
+
+/** Runs fn (and everything it starts) as `service`: its PostgreSQL queries use that service's role when service roles are on. */
+export function runAsService<T>(service: string, fn: () => T): T {
+  return serviceScope.run(service, fn);
+}
+
+/** The service whose scope the caller runs in (undefined outside one). */
+export function currentService(): string | undefined {
+  return serviceScope.getStore();
+}
+
+/** Turns per-service pools on (with how to log in as each service) or off (undefined). */
+export function useServiceRoles(resolver: ServiceRoleResolver | undefined): void {
+  serviceRoles = resolver;
+}
+
+export function servicePoolMax(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.PG_SERVICE_POOL_MAX?.trim();
+  if (!raw) return 8;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`invalid environment: PG_SERVICE_POOL_MAX must be a whole number >= 1, got '${raw}'`);
+  return n;
+}
+
+function servicePool(service: string, resolve: ServiceRoleResolver): Promise<Pool> {
+  let p = servicePools.get(service);
+  if (p) return p;
+  p = (async () => {
+    const login = await resolve(service);
+    if (login === 'admin') {
+      pool ??= config().then((c) => survivesLostConnections(new Pool({ ...c, ...sharedPoolOptions() })));
+      return pool;
+    }
+    const base = process.env.PG_URL;
+    if (!base) throw new Error('invalid environment: per-service roles need PG_URL');
+    const u = new URL(base);
+    u.username = encodeURIComponent(login.user);
+    u.password = encodeURIComponent(login.password);
+    return survivesLostConnections(new Pool(poolOptions(u.toString(), servicePoolMax())));
+  })();
+  servicePools.set(service, p);
+  // A failed start (the database down, the role missing) is not kept: the next query tries again.
+  p.catch(() => {
+    if (servicePools.get(service) === p) servicePools.delete(service);
+  });
+  return p;
 }
 
 /**
@@ -203,7 +282,17 @@ export async function withTransaction<T>(fn: (c: PoolClient) => Promise<T>): Pro
 }
 
 export async function closePool(): Promise<void> {
-  const p = pool;
+  const all = [pool, ...servicePools.values()];
   pool = undefined;
-  if (p) await (await p).end();
+  servicePools.clear();
+  const ended = new Set<Pool>();
+  await Promise.all(
+    all.map(async (p) => {
+      const q = await p?.catch(() => undefined);
+      if (q && !ended.has(q)) {
+        ended.add(q);
+        await q.end();
+      }
+    }),
+  );
 }
