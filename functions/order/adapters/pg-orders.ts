@@ -161,6 +161,13 @@ export interface SweepCandidate {
  *    looked at is never stuck (with `maxRestarts` 0 its first start is still due).
  * Both follow the partial index `orders_sweep (saga_checked_at NULLS FIRST, updated_at, id)`
  * (migration 1765100000000): an index walk that stops at the limit, also with many orders waiting.
+ *  - up to `stuckLimit` CONFIRMED orders whose refund began (`payment.refund-begun`) and was never
+ *    recorded, the begin older than `minAgeSeconds`: ConfirmOrder committed but the saga saw it fail
+ *    (a lost answer), compensated, and died in RefundPayment after the provider may have refunded.
+ *    CONFIRMED is terminal, so nothing else would look at them again; the sweeper finishes their
+ *    compensations. The begun record is deleted with the refund's own record (payments.ts), so the
+ *    partial index `processed_messages_refund_begun` (migration 1765600000000) holds only unfinished
+ *    refunds and this part reads a handful of rows.
  */
 export async function claimUnsettledOrders(minAgeSeconds: number, limit: number, stuck: { maxRestarts: number; stuckLimit: number }): Promise<SweepCandidate[]> {
   const r = await (await getPool()).query<{ id: string; status: OrderStatus; saga_restarts: number }>(
@@ -181,8 +188,18 @@ export async function claimUnsettledOrders(minAgeSeconds: number, limit: number,
          AND saga_restarts >= $3
        ORDER BY saga_checked_at NULLS FIRST, updated_at, id
        LIMIT $4
-       FOR UPDATE SKIP LOCKED)
-     UPDATE orders o SET saga_checked_at = now() FROM (SELECT id FROM due UNION ALL SELECT id FROM stuck) c WHERE o.id = c.id
+       FOR UPDATE SKIP LOCKED),
+     unfinished AS (
+       SELECT o.id FROM processed_messages b
+       JOIN orders o ON o.id = (CASE WHEN b.order_id ~ '^[0-9a-fA-F-]{36}$' THEN b.order_id::uuid END)
+       WHERE b.step = 'payment.refund-begun'
+         AND b.processed_at < now() - make_interval(secs => $1)
+         AND o.status = 'CONFIRMED'
+         AND (o.saga_checked_at IS NULL OR o.saga_checked_at < now() - make_interval(secs => $1))
+       ORDER BY b.processed_at
+       LIMIT $4
+       FOR UPDATE OF o SKIP LOCKED)
+     UPDATE orders o SET saga_checked_at = now() FROM (SELECT id FROM due UNION ALL SELECT id FROM stuck UNION ALL SELECT id FROM unfinished) c WHERE o.id = c.id
      RETURNING o.id, o.status, o.saga_restarts`,
     [minAgeSeconds, limit, stuck.maxRestarts, stuck.stuckLimit],
   );

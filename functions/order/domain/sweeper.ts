@@ -27,12 +27,15 @@ export function sweepAction(order: { id: string; sagaRestarts: number }, latest:
 
 /** The error of the ASL's Fail state, reached only from the compensations (RefundPayment, ReleaseInventory, CancelOrder). */
 export const COMPENSATION_FAILED = 'CompensationFailed';
+/** The compensation-only restart of a CONFIRMED order whose refund began and was never recorded. */
+export const REFUND_UNFINISHED = 'RefundUnfinishedError';
 
 /**
  * The error the sweeper's (re)started execution carries in its input so that the ASL's first state
  * (StartOrCompensate) sends it straight to the compensations, pure; undefined: a normal run (the
  * steps done replay, the rest run).
  *
+ *   order CONFIRMED with a refund begun, never recorded (claimed for that)   -> RefundUnfinishedError
  *   order CANCELLING (the customer cancelled; its saga died or never ran)   -> OrderCancelledByCustomerError
  *   latest execution FAILED with CompensationFailed, a step recorded        -> CompensationFailed, with its cause
  *   latest execution FAILED with CompensationFailed, no step recorded       -> undefined: forward (nothing to undo)
@@ -58,6 +61,8 @@ export function failedCompensating(latest: SagaExecution | undefined): boolean {
 }
 
 export function compensationError(order: { id: string; status: OrderStatus }, latest: SagaExecution | undefined, latestName: string, stepsRecorded = true): SagaError | undefined {
+  // Claimed CONFIRMED only for a refund that began and was never recorded (claimUnsettledOrders).
+  if (order.status === 'CONFIRMED') return { Error: REFUND_UNFINISHED, Cause: `order ${order.id} is CONFIRMED but its refund began and was never recorded (execution ${latestName} ${latest?.status ?? 'not found'}); the saga sweeper finishes its compensations` };
   if (order.status === 'CANCELLING') return { Error: 'OrderCancelledByCustomerError', Cause: `order ${order.id} was cancelled by the customer; the saga sweeper runs its compensations` };
   if (failedCompensating(latest)) {
     if (!stepsRecorded) return undefined;

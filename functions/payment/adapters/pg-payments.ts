@@ -97,6 +97,11 @@ export async function recordStep(orderId: string, step: string): Promise<void> {
   await (await getPool()).query('INSERT INTO processed_messages (order_id, step) VALUES ($1::text, $2::text) ON CONFLICT (order_id, step) DO NOTHING', [orderId, step]);
 }
 
+/** Deletes a step's record inside the caller's transaction. */
+export async function forgetStep(tx: PoolClient, orderId: string, step: string): Promise<void> {
+  await tx.query('DELETE FROM processed_messages WHERE order_id = $1::text AND step = $2::text', [orderId, step]);
+}
+
 /** Recorded steps of an order, read without a lock (the replay fast path before a provider call). */
 export async function doneSteps(orderId: string): Promise<Map<string, unknown>> {
   const r = await (await getPool()).query<{ step: string; result: unknown }>('SELECT step, result FROM processed_messages WHERE order_id = $1', [orderId]);

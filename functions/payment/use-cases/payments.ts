@@ -1,7 +1,7 @@
 import { NotFoundError, TransientError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { authorizationContext, captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, paymentAndSteps, recordStep, setStatus } from '../adapters/pg-payments';
+import { authorizationContext, captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, forgetStep, paymentAndSteps, recordStep, setStatus } from '../adapters/pg-payments';
 import { PaymentCompensatedError, PaymentNotAuthorizedError, PaymentTokenGoneError } from '../domain/errors';
 import type { PaymentProvider } from '../domain/provider';
 import { PAYMENT_EVENT_SOURCE, PAYMENT_TOPIC, type AuthorizeInputT } from '../domain/schemas';
@@ -20,7 +20,8 @@ export const REFUND_STEP = 'payment.refund';
  * operator stops the execution, between the provider's answer and the record). Authorize and capture
  * refuse after it as after a recorded refund, so no restart can go on to confirm an order whose
  * refund may have reached the provider; its RefundPayment repeats the call under the same
- * idempotency key and gets the same refund.
+ * idempotency key and gets the same refund. Deleted when the refund is recorded, so a begun record
+ * means an unfinished refund (the sweeper finishes those of CONFIRMED orders).
  */
 export const REFUND_BEGUN_STEP = 'payment.refund-begun';
 const REFUND_STEPS = [REFUND_STEP, REFUND_BEGUN_STEP];
@@ -64,22 +65,32 @@ export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeI
   return { authorizationId: result.authorizationId };
 }
 
+/**
+ * Captures the authorization; idempotent on (order id, capture). A repeat of a recorded capture is
+ * refused once a refund is recorded or has begun (`payment.refund-begun`): the saga would go on to
+ * confirm an order whose money went back. A first capture is refused only by a recorded refund:
+ * when a refund has begun but not finished (another execution of the order compensating at the same
+ * time), the capture commits, and that refund, finding the payment changed under it, retries and
+ * refunds the capture (refusing here instead would leave money captured at the provider that no
+ * step gives back).
+ */
 export async function capturePayment(deps: PaymentDeps, input: { orderId: string }): Promise<{ captureId: string }> {
   const { payment, steps: done } = await paymentAndSteps(input.orderId);
-  // The refund first: a capture repeated after its refund (or after its refund began) must not
-  // answer success (the saga would go on to confirm an order whose money went back).
-  if (refundStarted(done)) throw new PaymentCompensatedError(input.orderId);
-  if (done.has(CAPTURE_STEP)) return done.get(CAPTURE_STEP) as { captureId: string };
+  if (done.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
+  if (done.has(CAPTURE_STEP)) {
+    if (refundStarted(done)) throw new PaymentCompensatedError(input.orderId);
+    return done.get(CAPTURE_STEP) as { captureId: string };
+  }
   if (!payment) throw new PaymentNotAuthorizedError(input.orderId);
   const { captureId } = await deps.provider.capture({ idempotencyKey: key(input.orderId, CAPTURE_STEP), authorizationId: payment.authorizationId, amountCents: payment.amountCents });
   const event = paymentEvent('PaymentCaptured', input.orderId, { orderId: input.orderId, captureId, amountCents: payment.amountCents, currency: payment.currency });
-  const normal = { body: captureNormalStatement(input.orderId, captureId), conflicts: REFUND_STEPS, result: { captureId }, outbox: [event] };
+  const normal = { body: captureNormalStatement(input.orderId, captureId), conflicts: [REFUND_STEP], result: { captureId }, outbox: [event] };
   const replay = (stored: { captureId: string }, now: ReadonlyMap<string, unknown>) => {
     if (refundStarted(now)) throw new PaymentCompensatedError(input.orderId); // refunded (or begun) since the read above
     return stored;
   };
   const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: CAPTURE_STEP, body: captureStatement(input.orderId, captureId), normal, replay }, async ({ rows, done: now, enqueue }) => {
-    if (refundStarted(now)) throw new PaymentCompensatedError(input.orderId);
+    if (now.has(REFUND_STEP)) throw new PaymentCompensatedError(input.orderId);
     if (rows.length === 0) throw new PaymentNotAuthorizedError(input.orderId); // no AUTHORIZED payment to capture
     enqueue(event);
     return normal.result;
@@ -113,6 +124,9 @@ export async function refundPayment(deps: PaymentDeps, input: { orderId: string 
   }
   const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: REFUND_STEP }, async ({ tx, enqueue }) => {
     const now = await findPayment(input.orderId, tx, true);
+    // The refund's own record replaces its begun record (same transaction): what is left begun is
+    // what never finished, which the sweeper looks for (claimUnsettledOrders).
+    await forgetStep(tx, input.orderId, REFUND_BEGUN_STEP);
     if ((now?.status ?? 'NONE') !== (before?.status ?? 'NONE')) throw new TransientError(`payment of order ${input.orderId} changed while refunding (${before?.status ?? 'NONE'} -> ${now?.status}); retry`);
     if (now && outcome.status === 'REFUNDED' && now.status !== 'REFUNDED') {
       await setStatus(tx, input.orderId, 'REFUNDED', { refundId: outcome.refundId });

@@ -83,7 +83,7 @@ async function expectStoppedBeforeCapture(orderId: string, sku: string, stock: n
   expect((await db().query('SELECT refund_id FROM payments WHERE order_id = $1', [orderId])).rows).toEqual([{ refund_id: null }]);
   expect(await refundStep(orderId)).toMatchObject({ status: 'VOIDED' });
   expect(await eventTypes(orderId, 5)).toEqual(['InventoryReleased', 'InventoryReserved', 'OrderFailed', 'PaymentAuthorized', 'PaymentVoided']);
-  expect(await stepsOf(orderId)).toEqual(['inventory.release', 'inventory.reserve', 'order.cancel', 'payment.authorize', 'payment.refund', 'payment.refund-begun']);
+  expect(await stepsOf(orderId)).toEqual(['inventory.release', 'inventory.reserve', 'order.cancel', 'payment.authorize', 'payment.refund']);
   expect(await reservationsOf(orderId)).toEqual([{ sku, quantity: 2, status: 'RELEASED' }]);
   expect(await stockOf(sku)).toBe(stock);
 }

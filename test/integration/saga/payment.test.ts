@@ -102,7 +102,7 @@ it('refunds a CAPTURED payment once: REFUNDED with its refund id, one PaymentRef
 
   // The provider: one call per step, each with its step's idempotency key; the repeats were answered from processed_messages.
   expect(provider.keys(orderId)).toEqual({ authorize: [`${orderId}:payment.authorize`], capture: [`${orderId}:payment.capture`], void: [], refund: [`${orderId}:payment.refund`] });
-  expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.capture', 'payment.refund', 'payment.refund-begun']);
+  expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.capture', 'payment.refund']);
   const stored = await db().query<{ result: unknown }>("SELECT result FROM processed_messages WHERE order_id = $1 AND step = 'payment.refund'", [orderId]);
   expect(stored.rows).toEqual([{ result: first }]);
 
@@ -142,7 +142,7 @@ it('a capture after the void of an authorization is refused (PaymentCompensatedE
   expect(late).toMatchObject({ name: 'PaymentCompensatedError', message: `payment of order ${orderId} was already compensated` });
   expect(await paymentRow(orderId)).toEqual({ status: 'VOIDED', capture_id: null, refund_id: null });
   expect(provider.keys(orderId).capture).toEqual([]);
-  expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.refund', 'payment.refund-begun']);
+  expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.refund']);
 });
 
 it(`retries the time-out card in the adapter: ${ATTEMPTS} attempts of ${TIMEOUT_MS} ms, the same idempotency key each, then TransientError and nothing recorded`, async () => {
@@ -174,7 +174,7 @@ it(`retries the time-out card in the adapter: ${ATTEMPTS} attempts of ${TIMEOUT_
   const refund = await task<{ status: string; voidId: string }>({ action: 'refund', orderId });
   expect(refund).toEqual({ status: 'NOTHING_TO_REFUND', voidId: expect.stringMatching(/^void_/) });
   expect(provider.keys(orderId).void).toEqual([`${orderId}:payment.refund`]);
-  expect(await stepsOf(orderId)).toEqual(['payment.refund', 'payment.refund-begun']);
+  expect(await stepsOf(orderId)).toEqual(['payment.refund']);
 });
 
 describe('the payment token comes from the order row, not from the saga', () => {
@@ -230,6 +230,54 @@ describe('the payment token comes from the order row, not from the saga', () => 
     expect(await errorOf(task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR' }))).toMatchObject({ name: 'PaymentCompensatedError' });
     expect(provider.keys(orderId).void).toEqual([`${orderId}:payment.refund`, `${orderId}:payment.void-late`]);
     expect(await paymentRow(orderId)).toBeUndefined();
-    expect(await stepsOf(orderId)).toEqual(['payment.refund', 'payment.refund-begun']);
+    expect(await stepsOf(orderId)).toEqual(['payment.refund']);
+  });
+});
+
+describe('a refund that has begun (payment.refund-begun, recorded before the provider call)', () => {
+  it('a capture repeated after a refund whose record was lost is refused; the repeated refund gets the provider its same refund', async () => {
+    const s = await seedSku('pay-begun-replay', 5, 1000);
+    const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+    await task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR' });
+    const { captureId } = await task<{ captureId: string }>({ action: 'capture', orderId });
+    const original = SandboxPaymentProvider.prototype.refund;
+    const provider = spyProvider();
+    let tookIt: string | undefined;
+    // Every attempt of the adapter's retry reaches the provider, which refunds (the same refund: one
+    // idempotency key), and then fails as if the process died before the record.
+    jest.mocked(SandboxPaymentProvider.prototype.refund).mockImplementation(async function (this: SandboxPaymentProvider, req, signal) {
+      tookIt = (await original.call(this, req, signal)).refundId;
+      throw new Error('the process died after the provider refunded');
+    });
+    expect(await errorOf(task({ action: 'refund', orderId }))).toMatchObject({ message: 'payment provider refund failed: the process died after the provider refunded' });
+    jest.mocked(SandboxPaymentProvider.prototype.refund).mockImplementation(function (this: SandboxPaymentProvider, req, signal) {
+      return original.call(this, req, signal);
+    });
+    expect(await paymentRow(orderId)).toEqual({ status: 'CAPTURED', capture_id: captureId, refund_id: null });
+    // A restarted execution replays CapturePayment: it must not answer the stored capture.
+    expect(await errorOf(task({ action: 'capture', orderId }))).toMatchObject({ name: 'PaymentCompensatedError' });
+    const again = await task<{ status: string; refundId: string }>({ action: 'refund', orderId });
+    expect(again).toEqual({ status: 'REFUNDED', refundId: tookIt });
+    expect(provider.keys(orderId).refund).toEqual(Array(ATTEMPTS + 1).fill(`${orderId}:payment.refund`));
+    expect(provider.keys(orderId).capture).toEqual([]);
+    expect(await paymentRow(orderId)).toEqual({ status: 'REFUNDED', capture_id: captureId, refund_id: tookIt });
+  });
+
+  it('a first capture while a refund has begun and not finished (two executions at once) commits, and that refund then refunds it', async () => {
+    const s = await seedSku('pay-begun-capture', 5, 1000);
+    const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+    await task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR' });
+    const original = SandboxPaymentProvider.prototype.capture;
+    spyProvider();
+    // The other execution's RefundPayment records its start while this capture is at the provider.
+    jest.mocked(SandboxPaymentProvider.prototype.capture).mockImplementationOnce(async function (this: SandboxPaymentProvider, req, signal) {
+      await db().query("INSERT INTO processed_messages (order_id, step) VALUES ($1, 'payment.refund-begun')", [orderId]);
+      return original.call(this, req, signal);
+    });
+    const { captureId } = await task<{ captureId: string }>({ action: 'capture', orderId });
+    expect(await paymentRow(orderId)).toEqual({ status: 'CAPTURED', capture_id: captureId, refund_id: null });
+    // The refund (retried, as the state machine retries it after "payment changed while refunding") refunds the capture.
+    expect(await task({ action: 'refund', orderId })).toEqual({ status: 'REFUNDED', refundId: expect.stringMatching(/^ref_/) });
+    expect((await paymentRow(orderId))?.status).toBe('REFUNDED');
   });
 });

@@ -219,7 +219,7 @@ describe('order saga on the engines', () => {
     expect(await reservationsOf(orderId)).toEqual([{ sku: s, quantity: 1, status: 'RELEASED' }]);
     expect(await stockOf(s)).toBe(3);
     expect(await paymentOf(orderId)).toBeUndefined();
-    expect(await stepsOf(orderId)).toEqual(['inventory.release', 'inventory.reserve', 'order.cancel', 'payment.refund', 'payment.refund-begun']);
+    expect(await stepsOf(orderId)).toEqual(['inventory.release', 'inventory.reserve', 'order.cancel', 'payment.refund']);
   });
 
   it('voids the authorization and releases when the capture is declined', async () => {
@@ -230,7 +230,7 @@ describe('order saga on the engines', () => {
     expect(taskFailures(saga.history)).toEqual([{ state: 'CapturePayment', error: 'PaymentDeclinedError', cause: expect.stringContaining('capture declined') }]);
     expect(statesEntered(saga.history).slice(3, 8)).toEqual(['BeginConfirmation', 'CapturePayment', 'RefundPayment', 'ReleaseInventory', 'CancelOrder']);
     // The pivot had moved the order to CONFIRMING; the failed capture cancels it from there.
-    expect(await stepsOf(orderId)).toEqual(['inventory.release', 'inventory.reserve', 'order.begin-confirmation', 'order.cancel', 'payment.authorize', 'payment.refund', 'payment.refund-begun']);
+    expect(await stepsOf(orderId)).toEqual(['inventory.release', 'inventory.reserve', 'order.begin-confirmation', 'order.cancel', 'payment.authorize', 'payment.refund']);
     expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'PaymentDeclinedError' });
     expect((await paymentOf(orderId))?.status).toBe('VOIDED');
     expect(await stockOf(s)).toBe(2);
@@ -350,7 +350,7 @@ describe('order saga on the engines', () => {
     expect(await p.handlers.invoke('PaymentTasks', { action: 'refund', orderId: lateOrder })).toMatchObject({ status: 'NOTHING_TO_REFUND' });
     await expect(p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId: lateOrder, amountCents: 100, currency: 'EUR' })).rejects.toMatchObject({ name: 'PaymentCompensatedError' });
     expect(await paymentOf(lateOrder)).toBeUndefined();
-    expect(await stepsOf(lateOrder)).toEqual(['inventory.release', 'payment.refund', 'payment.refund-begun']);
+    expect(await stepsOf(lateOrder)).toEqual(['inventory.release', 'payment.refund']);
   });
 
   it("lists the caller's orders newest first with a cursor, and only theirs", async () => {

@@ -286,6 +286,50 @@ describe('OrderSagaSweeper', () => {
     expect((await eventsOfOrder(orderId, kafka)).filter((e) => e.event.type === 'OrderCompleted')).toEqual([]);
   });
 
+  it('finishes the refund of a CONFIRMED order whose saga compensated after a lost ConfirmOrder answer and died in RefundPayment: REFUNDED, released, CANCELLED', async () => {
+    const s = await seedSku('sw-confirmed-refund', 5, 300);
+    const { orderId, data } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+    await p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId, items: data.items });
+    await p.handlers.invoke('PaymentTasks', { action: 'authorize', orderId, amountCents: 300, currency: 'EUR' });
+    await p.handlers.invoke('OrderTasks', { action: 'beginConfirmation', orderId });
+    await p.handlers.invoke('PaymentTasks', { action: 'capture', orderId });
+    await p.handlers.invoke('OrderTasks', { action: 'confirm', orderId });
+    // ConfirmOrder committed but its answer was lost: the saga compensated; the provider refunded and
+    // every RefundPayment attempt died before its record (CompensationFailed). The order is CONFIRMED.
+    const original = SandboxPaymentProvider.prototype.refund;
+    const dying = jest.spyOn(SandboxPaymentProvider.prototype, 'refund').mockImplementation(async function (this: SandboxPaymentProvider, req, signal) {
+      await original.call(this, req, signal);
+      throw new Error('the database went away after the provider refunded');
+    });
+    try {
+      await expect(p.handlers.invoke('PaymentTasks', { action: 'refund', orderId })).rejects.toThrow(/the database went away/);
+    } finally {
+      dying.mockRestore();
+    }
+    await endedExecution(orderId, orderId, data, 'FAILED', 'CompensationFailed', 'A compensation step failed after its retries');
+    await db().query("UPDATE processed_messages SET processed_at = processed_at - make_interval(secs => $2) WHERE order_id = $1 AND step = 'payment.refund-begun'", [orderId, AGE]);
+    await backdate(orderId, AGE);
+    expect((await orderRow(orderId)).status).toBe('CONFIRMED');
+    expect((await paymentOf(orderId))?.status).toBe('CAPTURED');
+
+    const r = await sweep();
+    expect(r.restarted).toContain(orderId);
+    const saga = await sagaOf(p, `${orderId}-r1`);
+    expect(saga.status).toBe('SUCCEEDED');
+    expect(statesEntered(saga.history)).toEqual(['StartOrCompensate', 'RefundPayment', 'ReleaseInventory', 'CancelOrder', 'PublishOrderFailed', 'OrderCancelled']);
+    expect(taskFailures(saga.history)).toEqual([]);
+    expect(await orderRow(orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'RefundUnfinishedError' });
+    expect((await paymentOf(orderId))?.status).toBe('REFUNDED');
+    expect(await stockOf(s)).toBe(5);
+    // The begun record went with the refund's own record: the next run finds nothing to finish.
+    expect(await stepsOf(orderId)).toEqual(['inventory.release', 'inventory.reserve', 'order.begin-confirmation', 'order.cancel', 'order.confirm', 'payment.authorize', 'payment.capture', 'payment.refund']);
+    expect(await eventCount(orderId, 'OrderFailed')).toBe(1);
+    await backdate(orderId, AGE);
+    await db().query('UPDATE orders SET saga_checked_at = saga_checked_at - make_interval(secs => $2) WHERE id = $1', [orderId, AGE]);
+    const again = await sweep();
+    expect([...again.restarted, ...again.started, ...again.stuck, ...again.running]).not.toContain(orderId);
+  });
+
   it('restarts a saga that died mid-compensation: it finishes compensating, never authorizes the card, never captures', async () => {
     const s = await seedSku('sw-compensating', 2);
     const { orderId, data } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);

@@ -1,0 +1,25 @@
+/* eslint-disable */
+/**
+ * The saga sweeper finds unfinished refunds (node-pg-migrate 7, CommonJS).
+ *
+ * RefundPayment records `payment.refund-begun` before it calls the provider and deletes it with the
+ * refund's own record, so a begun record that stays means a refund that never finished. For a
+ * CONFIRMED order (ConfirmOrder's answer was lost, the saga compensated and died in RefundPayment)
+ * nothing else would look again: the sweeper claims those (adapters/pg-orders.ts
+ * `claimUnsettledOrders`). This partial index holds only begun records, a handful at any time, so
+ * that part of the claim reads a handful of rows; every other step's insert skips it.
+ *
+ * Built CONCURRENTLY, outside the migrations' transaction (see 1765100000000).
+ */
+exports.shorthands = undefined;
+
+exports.up = (pgm) => {
+  pgm.noTransaction();
+  pgm.sql(`DROP INDEX CONCURRENTLY IF EXISTS processed_messages_refund_begun`);
+  pgm.sql(`CREATE INDEX CONCURRENTLY processed_messages_refund_begun ON processed_messages (processed_at) WHERE step = 'payment.refund-begun'`);
+};
+
+exports.down = (pgm) => {
+  pgm.noTransaction();
+  pgm.sql(`DROP INDEX CONCURRENTLY IF EXISTS processed_messages_refund_begun`);
+};
