@@ -97,9 +97,13 @@ export async function recordStep(orderId: string, step: string): Promise<void> {
   await (await getPool()).query('INSERT INTO processed_messages (order_id, step) VALUES ($1::text, $2::text) ON CONFLICT (order_id, step) DO NOTHING', [orderId, step]);
 }
 
-/** Deletes a step's record inside the caller's transaction. */
-export async function forgetStep(tx: PoolClient, orderId: string, step: string): Promise<void> {
-  await tx.query('DELETE FROM processed_messages WHERE order_id = $1::text AND step = $2::text', [orderId, step]);
+/**
+ * Deletes the order's `payment.refund-begun` record inside the caller's transaction, through
+ * `saga_refund_finished` (migration 1765600000000): the payment role may delete that record and no
+ * other step record.
+ */
+export async function forgetRefundBegun(tx: PoolClient, orderId: string): Promise<void> {
+  await tx.query('SELECT saga_refund_finished($1::text)', [orderId]);
 }
 
 /** Recorded steps of an order, read without a lock (the replay fast path before a provider call). */

@@ -1,7 +1,7 @@
 import { NotFoundError, TransientError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { authorizationContext, captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, forgetStep, paymentAndSteps, recordStep, setStatus } from '../adapters/pg-payments';
+import { authorizationContext, captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, forgetRefundBegun, paymentAndSteps, recordStep, setStatus } from '../adapters/pg-payments';
 import { PaymentCompensatedError, PaymentNotAuthorizedError, PaymentTokenGoneError } from '../domain/errors';
 import type { PaymentProvider } from '../domain/provider';
 import { PAYMENT_EVENT_SOURCE, PAYMENT_TOPIC, type AuthorizeInputT } from '../domain/schemas';
@@ -126,7 +126,7 @@ export async function refundPayment(deps: PaymentDeps, input: { orderId: string 
     const now = await findPayment(input.orderId, tx, true);
     // The refund's own record replaces its begun record (same transaction): what is left begun is
     // what never finished, which the sweeper looks for (claimUnsettledOrders).
-    await forgetStep(tx, input.orderId, REFUND_BEGUN_STEP);
+    await forgetRefundBegun(tx, input.orderId);
     if ((now?.status ?? 'NONE') !== (before?.status ?? 'NONE')) throw new TransientError(`payment of order ${input.orderId} changed while refunding (${before?.status ?? 'NONE'} -> ${now?.status}); retry`);
     if (now && outcome.status === 'REFUNDED' && now.status !== 'REFUNDED') {
       await setStatus(tx, input.orderId, 'REFUNDED', { refundId: outcome.refundId });

@@ -124,6 +124,8 @@ const CAN: Record<DbService, Array<[string, string, unknown[]?]>> = {
     ['reads recorded steps', 'SELECT step, result FROM processed_messages WHERE order_id = $1', [id()]],
     ['records a step and its events', "SELECT saga_step_open(41003, $1, 'payment.x', '{}'::text[]), saga_expect(true, 'x'), saga_step_close($1, 'payment.x', '{}'::jsonb, jsonb_build_array(jsonb_build_object('id', gen_random_uuid(), 'topic', 'payment-events', 'key', $1, 'event', '{}'::jsonb)))", [id()]],
     ['writes an outbox row (general path)', "INSERT INTO outbox (event_id, topic, message_key, payload) VALUES ($1::uuid, 'payment-events', 'k', '{}'::jsonb)", [id()]],
+    ['records that a refund began', "INSERT INTO processed_messages (order_id, step) VALUES ($1, 'payment.refund-begun') ON CONFLICT (order_id, step) DO NOTHING", [id()]],
+    ['forgets it with the refund', 'SELECT saga_refund_finished($1::text)', [id()]],
   ],
   user: [
     ['registers', 'INSERT INTO users (id, email, password_hash, name) VALUES ($1::uuid, $2, $3, NULL) RETURNING roles, created_at', [id(), `${Date.now()}@db-roles.example`, 'x'.repeat(60)]],
@@ -159,12 +161,14 @@ const CANNOT: Record<DbService, Array<[string, string, unknown[]?]>> = {
     ['read users', 'SELECT * FROM users LIMIT 1'],
     ['read outbox payloads', 'SELECT payload FROM outbox LIMIT 1'],
     ['delete step records', 'DELETE FROM processed_messages WHERE false'],
+    ["forget another service's begun refund", "SELECT saga_refund_finished('x')"],
   ],
   payment: [
     ['change stock', 'UPDATE inventory SET stock = 0 WHERE false'],
     ['read stock', 'SELECT * FROM inventory LIMIT 1'],
     ['read the rest of an order', 'SELECT user_id, amount_cents FROM orders LIMIT 1'],
     ['change orders', 'UPDATE orders SET payment_token = NULL WHERE false'],
+    ['delete step records (only its begun refunds, through saga_refund_finished)', 'DELETE FROM processed_messages WHERE false'],
     ['read users', 'SELECT * FROM users LIMIT 1'],
     ['read the outbox', 'SELECT * FROM outbox LIMIT 1'],
     ['delete outbox rows', 'DELETE FROM outbox WHERE false'],
