@@ -757,7 +757,7 @@ async function direct(): Promise<void> {
     const userId = `bench-${run}-direct-${n % 50}`;
     const { orderId } = await placeOrder({ currency: 'EUR' }, { userId, roles: ['customer'] }, { items, paymentToken }, `${run}-direct-${n}`);
     await inventory({ action: 'reserve', orderId, items });
-    await payment({ action: 'authorize', orderId, amountCents: 1999, currency: 'EUR', paymentToken });
+    await payment({ action: 'authorize', orderId, amountCents: 1999, currency: 'EUR' }); // the token comes from the order's row
     await order({ action: 'beginConfirmation', orderId });
     await payment({ action: 'capture', orderId });
     await order({ action: 'confirm', orderId, userId, amountCents: 1999, currency: 'EUR' }); // as the ASL passes it

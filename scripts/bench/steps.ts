@@ -112,14 +112,14 @@ async function main(): Promise<void> {
       const orderId = randomUUID();
       const userId = `bench-steps-${run}-${n % 20}`;
       const items = [{ sku, quantity: 1 }];
-      const draft = { orderId, userId, items: [], amountCents: 0, currency: 'EUR', paymentToken: '4242424242424242' };
+      const draft = { orderId, userId, items: [], amountCents: 0, currency: 'EUR' };
       await insertOrder(
-        { id: orderId, userId, currency: 'EUR', paymentToken: draft.paymentToken, idempotencyKey: undefined, requestHash: 'bench', items },
-        { eventId: randomUUID(), topic: 'order-created', payload: envelope({ type: 'OrderCreated', source: 'shop.order', orderId, data: draft }) },
+        { id: orderId, userId, currency: 'EUR', paymentToken: '4242424242424242', idempotencyKey: undefined, requestHash: 'bench', items },
+        { eventId: randomUUID(), topic: 'order-created', payload: envelope({ type: 'OrderCreated', version: 2, source: 'shop.order', orderId, data: draft }) },
       );
       const steps = [
         () => inventory({ action: 'reserve', orderId, items }),
-        () => payment({ action: 'authorize', orderId, amountCents: 1999, currency: 'EUR', paymentToken: draft.paymentToken }),
+        () => payment({ action: 'authorize', orderId, amountCents: 1999, currency: 'EUR' }), // the token comes from the order's row
         () => order({ action: 'beginConfirmation', orderId }),
         () => payment({ action: 'capture', orderId }),
         () => order({ action: 'confirm', orderId, userId, amountCents: 1999, currency: 'EUR' }), // as the ASL passes it
