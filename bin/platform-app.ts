@@ -8,6 +8,7 @@
  *   -c domainName=api.example.com -c certificateArn=arn:aws:acm:...   custom API domain
  *   -c corsAllowOrigins=https://shop.example.com,https://admin.example.com
  *   -c account=123456789012 -c region=eu-west-1                       pin the stacks (else env-agnostic)
+ *   -c mailFrom=no-reply@shop.example.com   notification From address (its domain: the SES identity)
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -36,6 +37,7 @@ export function configFromContext(app: App): StageConfig {
     ...(domainName && certificateArn ? { customDomain: { domainName, certificateArn } } : {}),
     ...(cors ? { corsAllowOrigins: cors.split(',').map((s) => s.trim()) } : {}),
     ...(account && region ? { env: { account, region } } : {}),
+    ...(ctx('mailFrom') ? { mailFrom: ctx('mailFrom') } : {}),
   };
   return stageConfig(ctx('stage') ?? 'dev', overrides);
 }

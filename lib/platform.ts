@@ -64,6 +64,7 @@ export function buildPlatform(app: App, config: StageConfig, opts: BuildPlatform
     idempotencyTable: data.idempotencyTable,
     kafka: messaging.kafka,
     bus: messaging.bus,
+    email: messaging.email,
   });
   const observability = new ObservabilityStack(app, name('Observability'), {
     ...common,

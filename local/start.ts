@@ -85,6 +85,7 @@ async function main(): Promise<void> {
   if (platform.url) say(`  OpenAPI document   ${platform.url}/openapi.json`);
   say(`  Step Functions     ${platform.awsUrl}            (AWS_ENDPOINT_URL_SFN; ${sms.map(([n, a]) => `${n}: ${a}`).join(', ') || 'no state machine'})`);
   say(`  EventBridge        ${platform.awsUrl}            (AWS_ENDPOINT_URL_EVENTBRIDGE; bus ${LOCAL_EVENT_BUS})`);
+  say(`  SES (email)        ${platform.awsUrl}            (AWS_ENDPOINT_URL_SESV2; notification mail is logged, kept in memory, never delivered)`);
   say(`  workers            ${workerLine}`);
   const lambdaNode = `nodejs${LAMBDA_NODE_MAJOR}.x`;
   const onLambdaNode = Number(process.versions.node.split('.')[0]) === LAMBDA_NODE_MAJOR;

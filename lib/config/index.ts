@@ -101,6 +101,13 @@ export interface StageConfig {
     readonly grafanaAuthentication: 'AWS_SSO' | 'SAML';
   };
 
+  /**
+   * Notification email through Amazon SES: the From address and the domain identity it belongs to
+   * (created by the stack; DKIM records to publish in DNS, and SES production access, are the
+   * operator's: docs/notification.md). `-c mailFrom=no-reply@shop.example.com` sets both.
+   */
+  readonly email: { readonly fromAddress: string; readonly identityDomain: string };
+
   /** RETAIN + deletion protection for data stores (prod), DESTROY (dev). */
   readonly retainData: boolean;
 }
@@ -137,6 +144,7 @@ export const stageConfigs: Record<Stage, StageConfig> = {
     api: { throttleRateLimit: 50, throttleBurstLimit: 100, quotaPerDay: 100_000, corsAllowOrigins: ['*'], accessLogRetentionDays: 14 },
     events: { archiveRetentionDays: 7 },
     observability: { p99LatencyMsThreshold: 2000, offsetLagThreshold: 1000, grafana: false, grafanaAuthentication: 'AWS_SSO' },
+    email: { fromAddress: 'no-reply@dev.shop.example.com', identityDomain: 'dev.shop.example.com' },
     retainData: false,
   },
   prod: {
@@ -168,6 +176,7 @@ export const stageConfigs: Record<Stage, StageConfig> = {
     api: { throttleRateLimit: 500, throttleBurstLimit: 1000, quotaPerDay: 5_000_000, corsAllowOrigins: ['*'], accessLogRetentionDays: 90 },
     events: { archiveRetentionDays: 90 },
     observability: { p99LatencyMsThreshold: 1000, offsetLagThreshold: 1000, grafana: false, grafanaAuthentication: 'AWS_SSO' },
+    email: { fromAddress: 'no-reply@shop.example.com', identityDomain: 'shop.example.com' },
     retainData: true,
   },
 };
@@ -180,6 +189,8 @@ export interface StageOverrides {
   readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
   readonly corsAllowOrigins?: readonly string[];
   readonly env?: { readonly account: string; readonly region: string };
+  /** The notification From address; its domain becomes the SES identity. */
+  readonly mailFrom?: string;
 }
 
 export function isStage(s: unknown): s is Stage {
@@ -205,6 +216,11 @@ export function stageConfig(stage: unknown, overrides: StageOverrides = {}): Sta
       ...(overrides.alarmEmail ? { alarmEmail: overrides.alarmEmail } : {}),
     },
   };
+  if (overrides.mailFrom !== undefined) {
+    const m = /^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/.exec(overrides.mailFrom);
+    if (!m) throw new Error(`mailFrom must be an email address on a domain (no-reply@shop.example.com), got '${overrides.mailFrom}'`);
+    (cfg as { email: StageConfig['email'] }).email = { fromAddress: overrides.mailFrom, identityDomain: m[1]!.toLowerCase() };
+  }
   if (cfg.kafka.brokerCount % cfg.network.maxAzs !== 0) {
     throw new Error(`kafka.brokerCount ${cfg.kafka.brokerCount} must be a multiple of network.maxAzs ${cfg.network.maxAzs}`);
   }

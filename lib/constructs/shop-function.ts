@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import type { DbService } from '../../functions/platform/db-roles';
 import type { HandlerDef, ServiceName } from '../manifest';
 import type { CacheRef, DocDbRef, PostgresRef } from '../stacks/data-stack';
-import type { KafkaRef } from '../stacks/messaging-stack';
+import type { EmailRef, KafkaRef } from '../stacks/messaging-stack';
 
 /** Repository root (entries in the manifest are relative to it). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -195,6 +195,25 @@ export class ShopFunction extends nodejs.NodejsFunction {
   bindEventBus(bus: events.IEventBus): this {
     this.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
     bus.grantPutEventsTo(this);
+    return this;
+  }
+
+  /**
+   * email: NOTIFICATION_SENDER=ses, NOTIFICATION_FROM, SES_CONFIGURATION_SET + ses:SendEmail on the
+   * stage's identity and configuration set only, for its From address only. SES's API has no VPC
+   * endpoint: a function in the VPC reaches it through the NAT gateway (its security group's egress).
+   */
+  bindEmail(email: EmailRef): this {
+    this.addEnvironment('NOTIFICATION_SENDER', 'ses');
+    this.addEnvironment('NOTIFICATION_FROM', email.fromAddress);
+    this.addEnvironment('SES_CONFIGURATION_SET', email.configurationSet.configurationSetName);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [email.identityArn, email.configurationSetArn],
+        conditions: { StringEquals: { 'ses:FromAddress': email.fromAddress } },
+      }),
+    );
     return this;
   }
 

@@ -16,6 +16,7 @@ export type StoreRef =
   | 'idempotency' // DynamoDB idempotency table
   | 'kafka-producer' // MSK: produces to `produces` topics
   | 'eventbus' // EventBridge custom bus (put events)
+  | 'email' // Amazon SES: send email from the stage's identity (API v2 SendEmail)
   | 'saga' // Step Functions order saga (start executions)
   | 'saga-describe'; // Step Functions order saga: describe its executions (with 'saga': the sweeper)
 

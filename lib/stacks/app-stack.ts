@@ -22,7 +22,7 @@ import { SagaStateMachine } from '../constructs/saga-state-machine';
 import { ShopApi } from '../constructs/shop-api';
 import { REPO_ROOT, ShopFunction } from '../constructs/shop-function';
 import type { CacheRef, DocDbRef, PostgresRef } from './data-stack';
-import type { KafkaRef } from './messaging-stack';
+import type { EmailRef, KafkaRef } from './messaging-stack';
 
 export interface AppStackProps extends StackProps {
   readonly config: StageConfig;
@@ -36,6 +36,7 @@ export interface AppStackProps extends StackProps {
   readonly idempotencyTable: dynamodb.ITable;
   readonly kafka: KafkaRef;
   readonly bus: events.IEventBus;
+  readonly email: EmailRef;
 }
 
 /** Stores that only exist inside the VPC: a handler using one is placed in the private subnets. */
@@ -271,6 +272,9 @@ export class AppStack extends Stack {
         return;
       case 'eventbus':
         fn.bindEventBus(props.bus);
+        return;
+      case 'email':
+        fn.bindEmail(props.email);
         return;
       case 'saga':
       case 'saga-describe':

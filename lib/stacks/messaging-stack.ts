@@ -1,8 +1,9 @@
-import { Arn, ArnFormat, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
+import * as ses from 'aws-cdk-lib/aws-ses';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config';
@@ -27,6 +28,15 @@ export interface KafkaRef {
   readonly replicationFactor: number;
 }
 
+/** Amazon SES as the notification consumer sees it. */
+export interface EmailRef {
+  readonly fromAddress: string;
+  /** ARN of the domain identity the From address belongs to. */
+  readonly identityArn: string;
+  readonly configurationSet: ses.IConfigurationSet;
+  readonly configurationSetArn: string;
+}
+
 /**
  * MSK (provisioned; small in dev) with IAM auth and TLS only, and the EventBridge custom bus with
  * an archive. Topics are created by the KafkaTopics custom resource in the application stack.
@@ -34,6 +44,7 @@ export interface KafkaRef {
 export class MessagingStack extends Stack {
   public readonly kafka: KafkaRef;
   public readonly bus: events.IEventBus;
+  public readonly email: EmailRef;
 
   constructor(scope: Construct, id: string, props: MessagingStackProps) {
     super(scope, id, props);
@@ -104,5 +115,24 @@ export class MessagingStack extends Stack {
       retention: Duration.days(config.events.archiveRetentionDays),
     });
     this.bus = bus;
+
+    // ---- Amazon SES: the notification email identity ---------------------------------------------
+    // A domain identity with Easy DKIM (the three CNAME records are the stack's outputs to publish in
+    // DNS); a configuration set that requires TLS to receiving servers, suppresses addresses that
+    // bounced or complained, and publishes reputation metrics (bounce and complaint rates) to CloudWatch.
+    const mailConfig = new ses.ConfigurationSet(this, 'MailConfig', {
+      reputationMetrics: true,
+      sendingEnabled: true,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+    });
+    const identity = new ses.EmailIdentity(this, 'MailIdentity', { identity: ses.Identity.domain(config.email.identityDomain), configurationSet: mailConfig });
+    identity.dkimRecords.forEach((r, i) => new CfnOutput(this, `MailDkimRecord${i + 1}`, { value: Fn.join(' ', [r.name, 'CNAME', r.value]), description: `DKIM record ${i + 1} of ${config.email.identityDomain}: publish it in DNS` }));
+    this.email = {
+      fromAddress: config.email.fromAddress,
+      identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: config.email.identityDomain }),
+      configurationSet: mailConfig,
+      configurationSetArn: stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: mailConfig.configurationSetName }),
+    };
   }
 }

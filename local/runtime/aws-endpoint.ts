@@ -2,14 +2,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalEventBus, PutEventsEntry } from './eventbus';
 import { log } from './log';
+import type { LocalMailbox } from './mailbox';
 import type { LocalStepFunctions } from './sfn/runner';
 import type { ExecutionDescription, ExecutionStatus, HistoryEvent } from './sfn/types';
 
 /**
- * A minimal AWS JSON-protocol endpoint for the two control planes the handlers call, so the same
- * SDK v3 code runs unchanged against it (set AWS_ENDPOINT_URL_SFN / AWS_ENDPOINT_URL_EVENTBRIDGE):
+ * A minimal AWS endpoint for the AWS APIs the handlers call, so the same SDK v3 code runs unchanged
+ * against it (set AWS_ENDPOINT_URL_SFN / AWS_ENDPOINT_URL_EVENTBRIDGE / AWS_ENDPOINT_URL_SESV2):
  *   X-Amz-Target AWSStepFunctions.StartExecution | DescribeExecution | ListExecutions | GetExecutionHistory
  *   X-Amz-Target AWSEvents.PutEvents
+ *   POST /v2/email/outbound-emails (SES v2 SendEmail, REST-JSON; a Simple text message): kept in the
+ *   mailbox (`mail`), answered with a MessageId; other SES content is a BadRequestException
  * Errors come back as AWS does: status 400, `x-amzn-errortype` and `{ "__type", "message" }`.
  * No request signing is checked.
  */
@@ -77,11 +80,20 @@ const KNOWN_ERRORS = new Set([
   'ValidationException',
   'UnknownOperationException',
   'SerializationException',
+  'BadRequestException',
 ]);
+
+/** The pseudo target of a REST request this endpoint answers (SES v2 has no X-Amz-Target). */
+const SES_SEND_EMAIL = 'SESv2.SendEmail';
+function restTarget(method: string | undefined, path: string | undefined): string {
+  return method === 'POST' && (path ?? '').split('?')[0] === '/v2/email/outbound-emails' ? SES_SEND_EMAIL : '';
+}
 
 export interface AwsEndpointOptions {
   readonly sfn?: LocalStepFunctions;
   readonly bus?: LocalEventBus;
+  /** Where SES SendEmail puts what it is sent; without one, SendEmail is an unknown operation. */
+  readonly mail?: LocalMailbox;
   readonly host?: string;
   readonly port?: number;
   /**
@@ -134,6 +146,20 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions): Promise<AwsEnd
           return { stateMachines: sfn.stateMachines.map((m) => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: 0 })) };
       }
     }
+    if (target === SES_SEND_EMAIL) {
+      if (!opts.mail) throw new ClientError('UnknownOperationException', 'SES is not running in this local runtime');
+      const bad = (what: string) => new ClientError('BadRequestException', what);
+      const from = body.FromEmailAddress;
+      const to = (body.Destination as { ToAddresses?: unknown } | undefined)?.ToAddresses;
+      const simple = (body.Content as { Simple?: { Subject?: { Data?: unknown }; Body?: { Text?: { Data?: unknown } } } } | undefined)?.Simple;
+      if (typeof from !== 'string' || from === '') throw bad('FromEmailAddress is required');
+      if (!Array.isArray(to) || to.length === 0 || to.length > 50 || !to.every((a) => typeof a === 'string' && /^[^@\s]+@[^@\s]+$/.test(a))) throw bad('Destination.ToAddresses must hold 1-50 email addresses');
+      if (!simple || typeof simple.Subject?.Data !== 'string' || typeof simple.Body?.Text?.Data !== 'string') throw bad('this local SES takes Content.Simple with a Subject and a Text body');
+      const messageId = opts.mail.nextId();
+      opts.mail.add({ messageId, from, to: to as string[], subject: simple.Subject.Data, text: simple.Body.Text.Data, receivedAt: new Date() });
+      log.info('ses: message sent (kept locally)', { to, subject: simple.Subject.Data, messageId });
+      return { MessageId: messageId };
+    }
     if (target === 'AWSEvents.PutEvents') {
       if (!opts.bus) throw new ClientError('UnknownOperationException', 'EventBridge is not running in this local runtime');
       const entries = body.Entries;
@@ -146,7 +172,7 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions): Promise<AwsEnd
 
   /** One AWS JSON request (target + body text) to its response; shared by the HTTP server and the in-process transport. */
   const respond = async (target: string, text: string | undefined): Promise<Reply> => {
-    const contentType = target.startsWith('AWSEvents.') ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
+    const contentType = target === SES_SEND_EMAIL ? 'application/json' : target.startsWith('AWSEvents.') ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
     const reply = (status: number, payload: unknown, extra?: Record<string, string>): Reply => {
       const body = Buffer.from(JSON.stringify(payload), 'utf8');
       return { status, body, headers: { 'content-type': contentType, 'content-length': String(body.length), 'x-amzn-requestid': cryptoId(), ...extra } };
@@ -171,7 +197,7 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions): Promise<AwsEnd
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
+      const target = String(req.headers['x-amz-target'] ?? '') || restTarget(req.method, req.url);
       respond(target, chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined).then(
         (r) => {
           res.writeHead(r.status, r.headers);
@@ -212,6 +238,8 @@ const inProcessEndpoints = new Map<string, Respond>();
 let handlerPatched = false;
 
 interface SdkHttpRequest {
+  readonly method?: string;
+  readonly path?: string;
   readonly protocol?: string;
   readonly hostname?: string;
   readonly port?: number;
@@ -242,6 +270,7 @@ function registerInProcess(address: string, port: number, respond: Respond): () 
       if (options?.abortSignal?.aborted) return Promise.reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
       let target = '';
       for (const k in r.headers) if (k.toLowerCase() === 'x-amz-target') target = String(r.headers[k]);
+      target ||= restTarget(r.method, r.path);
       return respond(target, text).then((res) => ({
         response: new HttpResponse({ statusCode: res.status, reason: http.STATUS_CODES[res.status], headers: res.headers, body: res.body }),
       })) as ReturnType<typeof original>;

@@ -29,6 +29,7 @@
  *                               waitForExecution(arn, timeoutMs?), drain(), stateMachineArn(name), register({...})
  *   p.stateMachineArns          { OrderSaga: 'arn:aws:states:us-east-1:000000000000:stateMachine:OrderSaga', ... }
  *   p.bus                       LocalEventBus: putEvents(entries), events (every event put), subscribe(fn), drain()
+ *   p.mail                      LocalMailbox: what SES SendEmail was sent through the AWS endpoint (messages, waitFor(match))
  *   p.handlers                  HandlerRegistry: invoke(name, event) like a Lambda RequestResponse invoke
  *   p.schedules                 runNow(handlerName)
  *   p.consumers                 the running consumer groups
@@ -38,7 +39,8 @@
  *   engine endpoints (PG_URL, KAFKA_BROKERS, REDIS_URL, ...; see local/engines/endpoints.ts; each handler's
  *   PostgreSQL queries run as its service's role, PG_URL with svc_<service>: local/runtime/db-roles.ts), dummy AWS
  *   credentials and region, JWT_SECRET (dev default), STATE_MACHINE_ARN (first manifest state machine),
- *   EVENT_BUS_NAME, AWS_ENDPOINT_URL_SFN and AWS_ENDPOINT_URL_EVENTBRIDGE (the AWS endpoint).
+ *   EVENT_BUS_NAME, AWS_ENDPOINT_URL_SFN, AWS_ENDPOINT_URL_EVENTBRIDGE and AWS_ENDPOINT_URL_SESV2 (the AWS endpoint),
+ *   and with the AWS endpoint NOTIFICATION_SENDER=ses (the notification consumer sends through it).
  *
  * Step Functions semantics to rely on (same as AWS Standard): StartExecution with a used name returns the
  * running execution when the input is the same; otherwise (different input, or the execution already ended)
@@ -58,6 +60,7 @@ import { LocalEventBus } from './eventbus';
 import { startGateway, type Gateway } from './gateway';
 import { HandlerRegistry, REPO_ROOT } from './handlers';
 import { log } from './log';
+import { LocalMailbox } from './mailbox';
 import { startSchedules, type Schedules } from './schedules';
 import { LocalStepFunctions, type RegisterOptions, type RetryIntervalOverrides } from './sfn/runner';
 import { MemoryExecutionStore, PgExecutionStore } from './sfn/store';
@@ -68,6 +71,7 @@ export type { RegisterOptions, RetryIntervalOverrides } from './sfn/runner';
 export { MemoryExecutionStore, PgExecutionStore } from './sfn/store';
 export * from './sfn/types';
 export { LocalEventBus } from './eventbus';
+export { LocalMailbox, type ReceivedMail } from './mailbox';
 export type { BusEvent, PutEventsEntry, PutEventsResult } from './eventbus';
 export { HandlerRegistry, LambdaInvocationError } from './handlers';
 export { createTopics, DEAD_LETTER_TOPIC, kafkaClient } from './consumers';
@@ -112,6 +116,7 @@ export interface Platform {
   readonly sfn: LocalStepFunctions;
   readonly stateMachineArns: Readonly<Record<string, string>>;
   readonly bus: LocalEventBus;
+  readonly mail: LocalMailbox;
   readonly consumers: ConsumerGroups | undefined;
   readonly schedules: Schedules | undefined;
   stop(): Promise<void>;
@@ -159,6 +164,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   useServiceRoles(serviceRolesEnabled() ? localServiceRoles() : undefined);
   const handlers = new HandlerRegistry(manifest, REPO_ROOT, opts.handlerTimeoutMs);
   const bus = new LocalEventBus(manifest, handlers);
+  const mail = new LocalMailbox();
   const { pgUrl, kafkaBrokers } = engineEndpoints();
   // Stopped in this order: gateway, schedules, consumers (no new work), executions drain, AWS endpoint, shared adapters.
   const cleanups: Partial<Record<'gateway' | 'schedules' | 'consumers' | 'sfn' | 'aws', () => Promise<void>>> = {};
@@ -198,12 +204,14 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       // in the same process (tests) therefore reuses the previous port when any port will do.
       const wanted = opts.awsPort ?? 3001;
       const host = opts.host ? { host: opts.host } : {};
-      if (wanted === 0 && lastAwsPort) aws = await startAwsEndpoint({ sfn, bus, port: lastAwsPort, ...host }).catch(() => undefined);
-      aws ??= await startAwsEndpoint({ sfn, bus, port: wanted, ...host });
+      if (wanted === 0 && lastAwsPort) aws = await startAwsEndpoint({ sfn, bus, mail, port: lastAwsPort, ...host }).catch(() => undefined);
+      aws ??= await startAwsEndpoint({ sfn, bus, mail, port: wanted, ...host });
       lastAwsPort = Number(new URL(aws.url).port);
       cleanups.aws = () => aws!.close();
       process.env.AWS_ENDPOINT_URL_SFN = aws.url;
       process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = aws.url;
+      process.env.AWS_ENDPOINT_URL_SESV2 = aws.url;
+      setDefaultEnv({ NOTIFICATION_SENDER: 'ses' });
     }
 
     const runnable = (kind: 'consumer' | 'schedule') =>
@@ -247,6 +255,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       sfn,
       stateMachineArns,
       bus,
+      mail,
       consumers,
       schedules,
       stop: () => (stopped ??= stopAll()),

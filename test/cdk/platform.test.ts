@@ -31,6 +31,7 @@ const STORE_ENV: Record<StoreRef, string[]> = {
   idempotency: ['IDEMPOTENCY_TABLE'],
   'kafka-producer': ['KAFKA_BROKERS', 'KAFKA_IAM_AUTH'],
   eventbus: ['EVENT_BUS_NAME'],
+  email: ['NOTIFICATION_SENDER', 'NOTIFICATION_FROM', 'SES_CONFIGURATION_SET'],
   saga: ['STATE_MACHINE_ARN'],
   'saga-describe': ['STATE_MACHINE_ARN'],
 };

@@ -6,6 +6,7 @@ import { deadLetterRecords, type PoisonRecord } from '../../shared/dead-letter';
 import { logger, metrics } from '../../shared/powertools';
 import { secretString } from '../../shared/adapters/secrets';
 import { LocalEmailSender } from '../adapters/local-sender';
+import { SesEmailSender } from '../adapters/ses-sender';
 import { SmtpEmailSender, sesSmtpPassword } from '../adapters/smtp-sender';
 import { claimNotification, findRecipient, sendLocked } from '../adapters/pg-notifications';
 import { parseNotificationEvent } from '../domain/events';
@@ -14,7 +15,11 @@ import { notify } from '../use-cases/notify';
 
 /**
  * NOTIFICATION_SENDER picks the EmailSender:
- *  - `smtp`: SmtpEmailSender. On AWS: SMTP_HOST (the SES SMTP endpoint, reached through the VPC's
+ *  - `ses`: SesEmailSender (SES API v2 SendEmail with the function's role; the deployed choice),
+ *    from NOTIFICATION_FROM, with SES_CONFIGURATION_SET when set. Locally `npm start` points it at
+ *    its AWS endpoint (AWS_ENDPOINT_URL_SESV2), which keeps what it is sent.
+ *  - `smtp`: SmtpEmailSender, for a deployment without a NAT gateway (through the VPC's
+ *    `email-smtp` endpoint; the CDK app does not provision that) or another SMTP relay. On AWS: SMTP_HOST (the SES SMTP endpoint, reached through the VPC's
  *    `email-smtp` interface endpoint), SMTP_PORT (587, STARTTLS required), SMTP_SECRET_ARN (the
  *    sending IAM user's `{accessKeyId, secretAccessKey}`; the SES SMTP password is derived from it,
  *    for AWS_REGION) and NOTIFICATION_FROM (a verified SES identity). Locally: SMTP_URL
@@ -25,7 +30,8 @@ import { notify } from '../use-cases/notify';
  * An unknown value fails at load.
  */
 const Env = z.object({
-  NOTIFICATION_SENDER: z.enum(['local', 'smtp']).optional(),
+  NOTIFICATION_SENDER: z.enum(['local', 'ses', 'smtp']).optional(),
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
   AWS_REGION: z.string().optional(),
   SMTP_URL: z.string().url().optional(),
@@ -40,8 +46,9 @@ const config = loadConfig(Env);
 /** The sender for this environment, or why there is none (the handler then refuses every batch). */
 export async function resolveSender(env: SenderEnv, readSecret: (arn: string) => Promise<string> = secretString): Promise<EmailSender | string> {
   const inLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  const from = env.NOTIFICATION_FROM ?? 'Shop <no-reply@shop.local>';
+  if (env.NOTIFICATION_SENDER === 'ses') return new SesEmailSender({ from, configurationSet: env.SES_CONFIGURATION_SET });
   if (env.NOTIFICATION_SENDER === 'smtp') {
-    const from = env.NOTIFICATION_FROM ?? 'Shop <no-reply@shop.local>';
     if (env.SMTP_URL) {
       const u = new URL(env.SMTP_URL);
       if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') return `SMTP_URL must be smtp:// or smtps://, got ${u.protocol}`;
@@ -62,7 +69,7 @@ export async function resolveSender(env: SenderEnv, readSecret: (arn: string) =>
     return new SmtpEmailSender({ host: env.SMTP_HOST, port: env.SMTP_PORT ?? 587, requireTls: true, user: secret.accessKeyId, password: sesSmtpPassword(secret.secretAccessKey, env.AWS_REGION), from });
   }
   if (inLambda) {
-    return env.NOTIFICATION_SENDER === 'local' ? 'NOTIFICATION_SENDER=local sends nothing: refused in Lambda' : 'NOTIFICATION_SENDER is not set: in Lambda it must be smtp';
+    return env.NOTIFICATION_SENDER === 'local' ? 'NOTIFICATION_SENDER=local sends nothing: refused in Lambda' : 'NOTIFICATION_SENDER is not set: in Lambda it must be ses or smtp';
   }
   return new LocalEmailSender();
 }

@@ -71,10 +71,8 @@ export const notificationService: ServiceDef = {
         { topic: 'user-events', groupId: 'notification' },
       ],
       produces: ['dead-letter'],
-      stores: ['postgres', 'kafka-producer'],
-      // Not yet: the consumer runs locally (local sender), but no AWS sender (SES/SNS) is built, so
-      // deployed it fails its batches with NotImplementedError (docs/notification.md). Flip when an AWS EmailSender exists.
-      implemented: false,
+      stores: ['postgres', 'kafka-producer', 'email'],
+      implemented: true,
     },
   ],
 };

@@ -38,16 +38,17 @@ describe('NotificationConsumer sender config', () => {
     const smtp = await m.resolveSender({ NOTIFICATION_SENDER: 'smtp', SMTP_URL: 'smtp://u:p@127.0.0.1:2525?requireTls=false' });
     expect(kind(smtp)).toBe(SmtpEmailSender.name);
     (smtp as SmtpEmailSender).close();
+    expect(kind(await m.resolveSender({ NOTIFICATION_SENDER: 'ses', NOTIFICATION_FROM: 'no-reply@shop.test' }))).toBe('SesEmailSender');
     expect(await m.resolveSender({ NOTIFICATION_SENDER: 'smtp' })).toMatch(/needs SMTP_URL, or SMTP_HOST, SMTP_SECRET_ARN and AWS_REGION/);
     expect(await m.resolveSender({ NOTIFICATION_SENDER: 'smtp', SMTP_URL: 'http://x:1' })).toMatch(/SMTP_URL must be smtp/);
   });
 
-  it('has no sender in Lambda without smtp: the handler loads but refuses every batch before reading it', async () => {
+  it('has no sender in Lambda without ses or smtp: the handler loads but refuses every batch before reading it', async () => {
     const m = load({ NOTIFICATION_SENDER: undefined, AWS_LAMBDA_FUNCTION_NAME: 'fn' });
-    expect(await m.resolveSender({ AWS_LAMBDA_FUNCTION_NAME: 'fn' })).toMatch(/in Lambda it must be smtp/);
+    expect(await m.resolveSender({ AWS_LAMBDA_FUNCTION_NAME: 'fn' })).toMatch(/in Lambda it must be ses or smtp/);
     expect(await m.resolveSender({ AWS_LAMBDA_FUNCTION_NAME: 'fn', NOTIFICATION_SENDER: 'local' })).toMatch(/refused in Lambda/);
     expect(await m.resolveSender({ AWS_LAMBDA_FUNCTION_NAME: 'fn', NOTIFICATION_SENDER: 'smtp', SMTP_URL: 'smtp://u:p@127.0.0.1:2525?requireTls=false' })).toMatch(/requireTls=false is refused in Lambda/);
-    await expect(m.handler(batch)).rejects.toThrow(/notification sender unavailable: NOTIFICATION_SENDER is not set: in Lambda it must be smtp/);
+    await expect(m.handler(batch)).rejects.toThrow(/notification sender unavailable: NOTIFICATION_SENDER is not set: in Lambda it must be ses or smtp/);
     const local = load({ NOTIFICATION_SENDER: 'local', AWS_LAMBDA_FUNCTION_NAME: 'fn' });
     await expect(local.handler(batch)).rejects.toThrow(/refused in Lambda/);
   });
