@@ -117,6 +117,15 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
+    // Notifications SES refused for good (an unverified recipient in the SES sandbox, a bad address):
+    // rows FAILED, events on the dead-letter topic (source notification-consumer).
+    alarm('NotificationsRejected', {
+      alarmDescription: 'SES refused notification mails for good (Shop/NotificationsRejected, service=notification): their notifications rows are FAILED with last_error and the events are on the dead-letter topic (source notification-consumer); check the recipients and SES sandbox status',
+      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'NotificationsRejected', dimensionsMap: { service: 'notification' }, period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
     // The relay reports the age of the oldest unsent outbox row every run (1/min): an event held back
     // for more than 10 minutes through 15 minutes (a row that keeps failing, rows piling up) alarms.
     // Missing data is not breaching: a relay that crashes instead of reporting has its Errors alarm.

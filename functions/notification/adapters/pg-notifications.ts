@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { getPool, withTransaction } from '../../shared/adapters/pg';
-import type { NotificationRow } from '../domain/ports';
+import { EmailRejectedError, type NotificationRow } from '../domain/ports';
 import type { NotificationRequest } from '../domain/events';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,17 +35,26 @@ export async function claimNotification(req: NotificationRequest, recipient: str
 }
 
 /**
- * Runs `send` holding the row's lock, unless the row is SENT by then (a concurrent delivery of the
- * same event sent it: it waits on the lock, then skips). Success marks it SENT with the provider's
- * id; a failure rolls that back and counts the attempt (the row stays PENDING), then rethrows.
+ * Runs `send` holding the row's lock, unless the row is no longer PENDING by then (a concurrent
+ * delivery of the same event sent it: it waits on the lock, then skips). Success marks it SENT with
+ * the provider's id. A refusal of the message (EmailRejectedError) marks it FAILED with the reason,
+ * in the same transaction, and answers `rejected`. Any other failure rolls back, counts the attempt
+ * (the row stays PENDING), then rethrows.
  */
-export async function sendLocked(id: string, send: (row: NotificationRow) => Promise<string>): Promise<'sent' | 'already-sent'> {
+export async function sendLocked(id: string, send: (row: NotificationRow) => Promise<string>): Promise<'sent' | 'already-sent' | { rejected: string }> {
   try {
     return await withTransaction(async (tx: PoolClient) => {
       const r = await tx.query<NotificationRow>(`SELECT ${COLUMNS} FROM notifications WHERE id = $1::uuid FOR UPDATE`, [id]);
       const row = r.rows[0];
       if (!row || row.status !== 'PENDING') return 'already-sent' as const;
-      const messageId = await send(row);
+      let messageId: string;
+      try {
+        messageId = await send(row);
+      } catch (err) {
+        if (!(err instanceof EmailRejectedError)) throw err;
+        await tx.query("UPDATE notifications SET status = 'FAILED', last_error = $2::text, attempts = attempts + 1 WHERE id = $1::uuid", [id, err.message.slice(0, 2000)]);
+        return { rejected: err.message };
+      }
       await tx.query("UPDATE notifications SET status = 'SENT', provider_message_id = $2::text, sent_at = now(), attempts = attempts + 1 WHERE id = $1::uuid", [id, messageId]);
       return 'sent' as const;
     });

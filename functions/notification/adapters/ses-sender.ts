@@ -1,7 +1,7 @@
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { TransientError } from '../../shared/errors';
 import { traced } from '../../shared/powertools';
-import type { EmailMessage, EmailSender } from '../domain/ports';
+import { EmailRejectedError, type EmailMessage, type EmailSender } from '../domain/ports';
 
 /**
  * The Amazon SES sender (SES API v2 `SendEmail`), the deployed default. The function's own role
@@ -10,10 +10,13 @@ import type { EmailMessage, EmailSender } from '../domain/ports';
  * endpoint). Locally the runtime's AWS endpoint answers SendEmail and keeps the message
  * (AWS_ENDPOINT_URL_SESV2), so the same code runs on both.
  *
- * Failures: throttling, 5xx and network errors are TransientError (the batch fails and is
- * delivered again; nothing was sent); a refusal of the message itself (MessageRejected, an unverified
- * sender, the account paused) is a plain Error naming SES's reason. The SDK retries 3 times, each
- * request bounded by `timeoutMs`.
+ * Failures: a refusal of this message (MessageRejected, e.g. an unverified recipient while the
+ * account is in the SES sandbox; BadRequestException, e.g. a malformed address) is
+ * EmailRejectedError (the row becomes FAILED, the event goes to dead-letter). Everything else is
+ * TransientError and fails the batch, which is delivered again: throttling, 5xx and network errors,
+ * and account-level refusals (the sending identity not verified, sending paused, the account
+ * suspended, access denied), which hold every message until an operator fixes them, so those
+ * messages wait rather than being dropped. The SDK tries 3 times, each request bounded by `timeoutMs`.
  */
 export interface SesSenderOptions {
   /** The From address: an address of a verified SES identity. */
@@ -24,7 +27,8 @@ export interface SesSenderOptions {
   readonly timeoutMs?: number;
 }
 
-const TRANSIENT = new Set(['TooManyRequestsException', 'LimitExceededException', 'InternalFailure', 'ServiceUnavailable', 'ThrottlingException', 'TimeoutError', 'RequestTimeout']);
+/** SES's answers that refuse this one message; any other error is about SES or the account. */
+const MESSAGE_REJECTED = new Set(['MessageRejected', 'BadRequestException']);
 
 export class SesEmailSender implements EmailSender {
   private readonly client: SESv2Client;
@@ -49,12 +53,10 @@ export class SesEmailSender implements EmailSender {
       return { messageId: out.MessageId };
     } catch (err) {
       if (err instanceof TransientError) throw err;
-      const e = err as Error & { $metadata?: { httpStatusCode?: number }; code?: string };
+      const e = err as Error & { $metadata?: { httpStatusCode?: number } };
       const status = e.$metadata?.httpStatusCode;
-      if (TRANSIENT.has(e.name) || (status !== undefined && status >= 500) || (status === undefined && e.name !== 'BadRequestException')) {
-        throw new TransientError(`SES SendEmail failed (${e.name}${status ? ` ${status}` : ''}): ${e.message}`);
-      }
-      throw new Error(`SES refused the message (${e.name}): ${e.message}`);
+      if (MESSAGE_REJECTED.has(e.name)) throw new EmailRejectedError(`SES refused the message (${e.name}): ${e.message}`);
+      throw new TransientError(`SES SendEmail failed (${e.name}${status ? ` ${status}` : ''}): ${e.message}`);
     }
   }
 }

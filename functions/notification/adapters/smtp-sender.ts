@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { TransientError } from '../../shared/errors';
-import type { EmailMessage, EmailSender } from '../domain/ports';
+import { EmailRejectedError, type EmailMessage, type EmailSender } from '../domain/ports';
 
 /**
  * The SMTP sender (nodemailer). On AWS it sends through Amazon SES's SMTP interface: the consumer
@@ -61,12 +61,14 @@ export class SmtpEmailSender implements EmailSender {
       info = await this.transport.sendMail({ from: this.opts.from, to: message.to, subject: message.subject, text: message.body, messageId });
     } catch (err) {
       const e = err as Error & { responseCode?: number; code?: string };
-      // A 5xx answer is the server refusing this message for good (bad address, unverified sender):
-      // the batch still fails (nothing is marked SENT), but the error says so.
-      const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
-      throw permanent ? new Error(`SMTP server refused the message (${e.responseCode}): ${e.message}`) : new TransientError(`SMTP send failed (${e.code ?? e.responseCode ?? 'network'}): ${e.message}`);
+      // A 5xx answer to this message (a bad mailbox, a rejected content) refuses it for good:
+      // EmailRejectedError. Authentication refusals (530, 534, 535) are about the account, not the
+      // message: like 4xx and network errors they are TransientError, so the message waits.
+      const code = e.responseCode;
+      if (typeof code === 'number' && code >= 500 && ![530, 534, 535].includes(code)) throw new EmailRejectedError(`SMTP server refused the message (${code}): ${e.message}`);
+      throw new TransientError(`SMTP send failed (${e.code ?? code ?? 'network'}): ${e.message}`);
     }
-    if (Array.isArray(info.rejected) && info.rejected.length > 0) throw new Error(`SMTP server rejected the recipient ${message.to}`);
+    if (Array.isArray(info.rejected) && info.rejected.length > 0) throw new EmailRejectedError(`SMTP server rejected the recipient ${message.to}`);
     return { messageId: providerMessageId(info.response) ?? info.messageId ?? messageId };
   }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { loadConfig } from '../../shared/config';
 import { deadLetterRecords, type PoisonRecord } from '../../shared/dead-letter';
 import { logger, metrics } from '../../shared/powertools';
+import { poolMax } from '../../shared/adapters/pg';
 import { secretString } from '../../shared/adapters/secrets';
 import { LocalEmailSender } from '../adapters/local-sender';
 import { SesEmailSender } from '../adapters/ses-sender';
@@ -82,10 +83,17 @@ function senderOnce(): Promise<EmailSender | string> {
   });
   return sender;
 }
-const CONCURRENCY = 16;
+/**
+ * Notifications handled at once: at most the PostgreSQL pool's size (PG_POOL_MAX; 2 in Lambda),
+ * since each send holds a connection (its row's lock) while the provider answers; more would only
+ * queue for a connection and could time out waiting.
+ */
+const CONCURRENCY = Math.max(1, Math.min(16, poolMax()));
 
 export interface ConsumerResult {
   sent: number;
+  /** Refused by the provider for good: rows FAILED, events dead-lettered. */
+  rejected: number;
   duplicates: number;
   noAddress: number;
   ignored: number;
@@ -104,7 +112,7 @@ export const handler = async (event: MSKEvent): Promise<ConsumerResult> => {
   if (typeof chosen === 'string') throw new Error(`notification sender unavailable: ${chosen}`);
   const deps = { sender: chosen, findRecipient, claim: claimNotification, sendLocked };
   const records = Object.values(event.records ?? {}).flat();
-  const out: ConsumerResult = { sent: 0, duplicates: 0, noAddress: 0, ignored: 0, deadLettered: 0 };
+  const out: ConsumerResult = { sent: 0, rejected: 0, duplicates: 0, noAddress: 0, ignored: 0, deadLettered: 0 };
   const poison: PoisonRecord[] = [];
   // The same event twice in one batch is handled once (the copies would race for one row).
   const seen = new Set<string>();
@@ -128,7 +136,14 @@ export const handler = async (event: MSKEvent): Promise<ConsumerResult> => {
         }
         seen.add(key);
         const outcome = await notify(deps, parsed.request);
-        if (outcome === 'sent') out.sent++;
+        if (typeof outcome === 'object') {
+          // The provider refused this message for good: its row is FAILED; the event goes to
+          // dead-letter with the reason, and the batch goes on (a retry would be refused again, and
+          // would hold every later event of the partition).
+          logger.warn('notification refused by the provider: row FAILED, event sent to dead-letter', { eventId: parsed.request.eventId, template: parsed.request.template, error: outcome.rejected });
+          poison.push({ record: r, error: `notification ${parsed.request.template} of event ${parsed.request.eventId} refused: ${outcome.rejected}` });
+          out.rejected++;
+        } else if (outcome === 'sent') out.sent++;
         else if (outcome === 'duplicate') out.duplicates++;
         else out.noAddress++;
       }),
@@ -137,6 +152,7 @@ export const handler = async (event: MSKEvent): Promise<ConsumerResult> => {
   await deadLetterRecords('notification-consumer', poison);
   out.deadLettered = poison.length;
   if (out.sent > 0) metrics.addMetric('NotificationsSent', MetricUnit.Count, out.sent);
+  if (out.rejected > 0) metrics.addMetric('NotificationsRejected', MetricUnit.Count, out.rejected);
   if (poison.length > 0) metrics.addMetric('NotificationConsumerDeadLettered', MetricUnit.Count, poison.length);
   if (out.sent > 0 || poison.length > 0) metrics.publishStoredMetrics();
   return out;

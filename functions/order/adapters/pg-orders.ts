@@ -196,7 +196,7 @@ export async function claimUnsettledOrders(minAgeSeconds: number, limit: number,
          AND b.processed_at < now() - make_interval(secs => $1)
          AND o.status = 'CONFIRMED'
          AND (o.saga_checked_at IS NULL OR o.saga_checked_at < now() - make_interval(secs => $1))
-       ORDER BY b.processed_at
+       ORDER BY o.saga_checked_at NULLS FIRST, b.processed_at
        LIMIT $4
        FOR UPDATE OF o SKIP LOCKED)
      UPDATE orders o SET saga_checked_at = now() FROM (SELECT id FROM due UNION ALL SELECT id FROM stuck UNION ALL SELECT id FROM unfinished) c WHERE o.id = c.id
@@ -340,7 +340,9 @@ export async function purgeStepRecords(retentionDays: number, windowSeconds: num
     const r = await tx.query<{ orders: string; records: string; purged_orders: string; kept: string[] }>(
       unprepared(
         `WITH batch AS (
-           SELECT id, (status IN ('CONFIRMED', 'CANCELLED') AND updated_at < $3::timestamptz) AS done
+           SELECT id, (status IN ('CONFIRMED', 'CANCELLED') AND updated_at < $3::timestamptz
+                       -- an unfinished refund's records stay: the sweeper finds it by them
+                       AND NOT EXISTS (SELECT 1 FROM processed_messages x WHERE x.order_id = orders.id::text AND x.step = 'payment.refund-begun')) AS done
            FROM orders WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz),
          del AS (
            DELETE FROM processed_messages m USING batch b WHERE b.done AND m.order_id = b.id::text

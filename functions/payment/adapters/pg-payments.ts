@@ -106,6 +106,11 @@ export async function forgetRefundBegun(tx: PoolClient, orderId: string): Promis
   await tx.query('SELECT saga_refund_finished($1::text)', [orderId]);
 }
 
+/** forgetRefundBegun in a statement of its own. */
+export async function forgetRefundBegunNow(orderId: string): Promise<void> {
+  await (await getPool()).query('SELECT saga_refund_finished($1::text)', [orderId]);
+}
+
 /** Recorded steps of an order, read without a lock (the replay fast path before a provider call). */
 export async function doneSteps(orderId: string): Promise<Map<string, unknown>> {
   const r = await (await getPool()).query<{ step: string; result: unknown }>('SELECT step, result FROM processed_messages WHERE order_id = $1', [orderId]);

@@ -1,7 +1,7 @@
 import { NotFoundError, TransientError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { authorizationContext, captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, forgetRefundBegun, paymentAndSteps, recordStep, setStatus } from '../adapters/pg-payments';
+import { authorizationContext, captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, forgetRefundBegun, forgetRefundBegunNow, paymentAndSteps, recordStep, setStatus } from '../adapters/pg-payments';
 import { PaymentCompensatedError, PaymentNotAuthorizedError, PaymentTokenGoneError } from '../domain/errors';
 import type { PaymentProvider } from '../domain/provider';
 import { PAYMENT_EVENT_SOURCE, PAYMENT_TOPIC, type AuthorizeInputT } from '../domain/schemas';
@@ -107,7 +107,12 @@ export type RefundOutcome = { status: 'REFUNDED'; refundId: string } | { status:
  */
 export async function refundPayment(deps: PaymentDeps, input: { orderId: string }): Promise<RefundOutcome> {
   const { payment: before, steps: done } = await paymentAndSteps(input.orderId);
-  if (done.has(REFUND_STEP)) return done.get(REFUND_STEP) as RefundOutcome;
+  if (done.has(REFUND_STEP)) {
+    // A begun record left beside the refund's own (a concurrent RefundPayment inserted it after this
+    // refund was recorded) would make the sweeper look at the order for ever: remove it.
+    if (done.has(REFUND_BEGUN_STEP)) await forgetRefundBegunNow(input.orderId);
+    return done.get(REFUND_STEP) as RefundOutcome;
+  }
   if (!done.has(REFUND_BEGUN_STEP)) await recordStep(input.orderId, REFUND_BEGUN_STEP); // before any provider call
   let outcome: RefundOutcome;
   if (!before) {

@@ -141,6 +141,11 @@ export async function inlineStatement(client: PoolClient, text: string, values: 
   return `EXECUTE ${name}(${values.map(literal).join(', ')})`;
 }
 
+/** Connections of the pool (PG_POOL_MAX; default 2 in Lambda, one invocation at a time, and 20 elsewhere). */
+export function poolMax(env: NodeJS.ProcessEnv = process.env): number {
+  return Number(env.PG_POOL_MAX ?? (env.AWS_LAMBDA_FUNCTION_NAME ? 2 : 20));
+}
+
 /**
  * PostgreSQL pool, made once per cold start.
  * Locally: PG_URL (postgres://user:pass@host:port/db).
@@ -149,7 +154,7 @@ export async function inlineStatement(client: PoolClient, text: string, values: 
 let pool: Promise<Pool> | undefined;
 
 async function config(): Promise<PoolConfig> {
-  const max = Number(process.env.PG_POOL_MAX ?? (process.env.AWS_LAMBDA_FUNCTION_NAME ? 2 : 20));
+  const max = poolMax();
   if (process.env.PG_URL) return { connectionString: process.env.PG_URL, max };
   const host = process.env.DB_HOST;
   const arn = process.env.DB_SECRET_ARN;

@@ -72,6 +72,8 @@ export const notificationService: ServiceDef = {
       ],
       produces: ['dead-letter'],
       stores: ['postgres', 'kafka-producer', 'email'],
+      // Each send waits for SES (up to 3 tries of 5 s) holding one of the function's 2 connections.
+      timeoutSeconds: 60,
       implemented: true,
     },
   ],

@@ -13,6 +13,7 @@ import { manifest } from '../../../lib/manifest';
 import { envelope } from '../../../functions/shared/events';
 import { closeProducer } from '../../../functions/shared/adapters/kafka';
 import { LocalEmailSender } from '../../../functions/notification/adapters/local-sender';
+import { EmailRejectedError } from '../../../functions/notification/domain/ports';
 import type { ConsumerResult } from '../../../functions/notification/handlers/consumer';
 import { closeDb, collectTopic, db, migrate, until, type TopicCollector } from '../saga/helpers';
 
@@ -91,7 +92,7 @@ describe('NotificationConsumer', () => {
     const spy = jest.spyOn(LocalEmailSender.prototype, 'send');
     const batch = [msg('order-completed', ok), msg('order-failed', ko), msg('user-events', hello), msg('user-events', other)];
 
-    expect(await deliver(...batch)).toEqual({ sent: 3, duplicates: 0, noAddress: 0, ignored: 1, deadLettered: 0 });
+    expect(await deliver(...batch)).toEqual({ sent: 3, rejected: 0, duplicates: 0, noAddress: 0, ignored: 1, deadLettered: 0 });
     expect(spy).toHaveBeenCalledTimes(3);
 
     const okId = (ok.data as { orderId: string }).orderId;
@@ -114,7 +115,7 @@ describe('NotificationConsumer', () => {
     expect(spy.mock.calls.map(([m]) => m.subject).sort()).toEqual([confirmed!.subject, cancelled!.subject, welcome!.subject].sort());
 
     // The same batch again (a redelivery): nothing new, nothing sent.
-    expect(await deliver(...batch)).toEqual({ sent: 0, duplicates: 3, noAddress: 0, ignored: 1, deadLettered: 0 });
+    expect(await deliver(...batch)).toEqual({ sent: 0, rejected: 0, duplicates: 3, noAddress: 0, ignored: 1, deadLettered: 0 });
     expect(spy).toHaveBeenCalledTimes(3);
     const counted = await db().query<{ n: number }>('SELECT count(*)::int AS n FROM notifications WHERE event_id = ANY($1::uuid[])', [[ok.id, ko.id, hello.id]]);
     expect(counted.rows[0]!.n).toBe(3);
@@ -141,13 +142,13 @@ describe('NotificationConsumer', () => {
     const spy = jest.spyOn(LocalEmailSender.prototype, 'send');
     const uuidUser = completed(randomUUID());
     const devUser = failed(`user-${randomUUID().slice(0, 8)}`, 'PaymentDeclinedError'); // not a uuid (a dev token's sub)
-    expect(await deliver(msg('order-completed', uuidUser), msg('order-failed', devUser))).toEqual({ sent: 0, duplicates: 0, noAddress: 2, ignored: 0, deadLettered: 0 });
+    expect(await deliver(msg('order-completed', uuidUser), msg('order-failed', devUser))).toEqual({ sent: 0, rejected: 0, duplicates: 0, noAddress: 2, ignored: 0, deadLettered: 0 });
     expect(spy).not.toHaveBeenCalled();
     expect((await rowsOf(uuidUser.id))[0]).toMatchObject({ status: 'NO_ADDRESS', recipient: null, attempts: 0, provider_message_id: null, sent_at: null });
     expect((await rowsOf(devUser.id))[0]).toMatchObject({ status: 'NO_ADDRESS', recipient: null, template: 'order-cancelled' });
     expect((await rowsOf(devUser.id))[0]!.body).toContain('because the payment was declined');
     // Delivered again: still one row each, still nothing sent.
-    expect(await deliver(msg('order-completed', uuidUser), msg('order-failed', devUser))).toEqual({ sent: 0, duplicates: 0, noAddress: 2, ignored: 0, deadLettered: 0 });
+    expect(await deliver(msg('order-completed', uuidUser), msg('order-failed', devUser))).toEqual({ sent: 0, rejected: 0, duplicates: 0, noAddress: 2, ignored: 0, deadLettered: 0 });
     expect(spy).not.toHaveBeenCalled();
     expect(await rowsOf(uuidUser.id)).toHaveLength(1);
   });
@@ -158,7 +159,7 @@ describe('NotificationConsumer', () => {
     const marker = randomUUID();
     const notJson = `not json ${marker}`;
     const badData = { ...completed(userId), data: { orderId: marker, userId } }; // no amount, no currency
-    expect(await deliver(msg('order-completed', notJson), msg('order-completed', good), msg('order-completed', badData))).toEqual({ sent: 1, duplicates: 0, noAddress: 0, ignored: 0, deadLettered: 2 });
+    expect(await deliver(msg('order-completed', notJson), msg('order-completed', good), msg('order-completed', badData))).toEqual({ sent: 1, rejected: 0, duplicates: 0, noAddress: 0, ignored: 0, deadLettered: 2 });
     expect((await rowsOf(good.id))[0]).toMatchObject({ status: 'SENT', recipient: email });
     expect(await rowsOf(badData.id)).toEqual([]);
     const dead = await until('the dead-letter records', () => {
@@ -169,13 +170,36 @@ describe('NotificationConsumer', () => {
     expect(dead.every((d) => d.value.topic === 'order-completed')).toBe(true);
   });
 
+  it('marks a message the provider refuses for good FAILED, dead-letters its event and sends the rest of the batch; a redelivery sends nothing', async () => {
+    const refused = await registeredUser();
+    const fine = await registeredUser();
+    const bad = completed(refused.userId);
+    const good = completed(fine.userId);
+    const original = LocalEmailSender.prototype.send;
+    const spy = jest.spyOn(LocalEmailSender.prototype, 'send').mockImplementation(async function (this: LocalEmailSender, m) {
+      if (m.to === refused.email) throw new EmailRejectedError('SES refused the message (MessageRejected): Email address is not verified');
+      return original.call(this, m);
+    });
+    expect(await deliver(msg('order-completed', bad), msg('order-completed', good))).toEqual({ sent: 1, rejected: 1, duplicates: 0, noAddress: 0, ignored: 0, deadLettered: 1 });
+    const [row] = await db().query<{ status: string; last_error: string | null; attempts: number; sent_at: Date | null }>('SELECT status, last_error, attempts, sent_at FROM notifications WHERE event_id = $1', [bad.id]).then((r) => r.rows);
+    expect(row).toEqual({ status: 'FAILED', last_error: expect.stringContaining('Email address is not verified'), attempts: 1, sent_at: null });
+    expect((await rowsOf(good.id))[0]).toMatchObject({ status: 'SENT' });
+    const dead = await until('the refused event on dead-letter', () =>
+      kafka.messages.find((m) => m.topic === 'dead-letter' && m.value?.source === 'notification-consumer' && String(m.value?.error).includes(bad.id)),
+    );
+    expect(dead.value.error).toMatch(/order-confirmed of event .* refused: SES refused the message \(MessageRejected\)/);
+    // Delivered again: the FAILED row is not sent again, nothing more is dead-lettered.
+    expect(await deliver(msg('order-completed', bad))).toEqual({ sent: 0, rejected: 0, duplicates: 1, noAddress: 0, ignored: 0, deadLettered: 0 });
+    expect(spy.mock.calls.filter(([m]) => m.to === refused.email)).toHaveLength(1);
+  });
+
   it('fails the batch when the send fails, keeping the row PENDING with the attempt counted, and sends it on redelivery', async () => {
     const { userId, email } = await registeredUser();
     const ok = completed(userId);
     const spy = jest.spyOn(LocalEmailSender.prototype, 'send').mockRejectedValueOnce(new Error('provider unavailable'));
     await expect(deliver(msg('order-completed', ok))).rejects.toThrow('provider unavailable');
     expect((await rowsOf(ok.id))[0]).toMatchObject({ status: 'PENDING', recipient: email, attempts: 1, provider_message_id: null, sent_at: null });
-    expect(await deliver(msg('order-completed', ok))).toEqual({ sent: 1, duplicates: 0, noAddress: 0, ignored: 0, deadLettered: 0 });
+    expect(await deliver(msg('order-completed', ok))).toEqual({ sent: 1, rejected: 0, duplicates: 0, noAddress: 0, ignored: 0, deadLettered: 0 });
     expect((await rowsOf(ok.id))[0]).toMatchObject({ status: 'SENT', attempts: 2 });
     expect(spy).toHaveBeenCalledTimes(2);
   });

@@ -263,6 +263,17 @@ describe('a refund that has begun (payment.refund-begun, recorded before the pro
     expect(await paymentRow(orderId)).toEqual({ status: 'REFUNDED', capture_id: captureId, refund_id: tookIt });
   });
 
+  it('a begun record left beside a recorded refund (a concurrent RefundPayment wrote it late) is removed by the next RefundPayment', async () => {
+    const s = await seedSku('pay-begun-leftover', 5, 1000);
+    const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+    await task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR' });
+    const first = await task({ action: 'refund', orderId });
+    expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.refund']);
+    await db().query("INSERT INTO processed_messages (order_id, step) VALUES ($1, 'payment.refund-begun')", [orderId]);
+    expect(await task({ action: 'refund', orderId })).toEqual(first);
+    expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.refund']);
+  });
+
   it('a first capture while a refund has begun and not finished (two executions at once) commits, and that refund then refunds it', async () => {
     const s = await seedSku('pay-begun-capture', 5, 1000);
     const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);

@@ -73,17 +73,20 @@ describe('SagaStepRecordRetention', () => {
     const cancelled = await settledOrder(s, CARDS.decline, 'CANCELLED');
     const changedLately = await settledOrder(s, CARDS.approve, 'CONFIRMED');
     const young = await settledOrder(s, CARDS.approve, 'CONFIRMED');
+    // CONFIRMED with a refund that began and never finished: the sweeper finds it by that record.
+    const unfinished = await settledOrder(s, CARDS.approve, 'CONFIRMED');
+    await db().query("INSERT INTO processed_messages (order_id, step) VALUES ($1, 'payment.refund-begun')", [unfinished]);
     // A saga that died after reserving: PENDING, with one step recorded.
     const { orderId: pending, data } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
     await p.handlers.invoke('InventoryTasks', { action: 'reserve', orderId: pending, items: data.items });
 
     const before = new Map<string, string[]>();
-    for (const id of [confirmed, cancelled, changedLately, young, pending]) before.set(id, await stepsOf(id));
+    for (const id of [confirmed, cancelled, changedLately, young, pending, unfinished]) before.set(id, await stepsOf(id));
     expect(before.get(confirmed)!.length).toBeGreaterThanOrEqual(5);
     expect(before.get(cancelled)!.length).toBeGreaterThanOrEqual(3);
     expect(before.get(pending)!.length).toBe(1);
 
-    for (const id of [confirmed, cancelled, changedLately, pending]) await backdate(id, 40 * DAY);
+    for (const id of [confirmed, cancelled, changedLately, pending, unfinished]) await backdate(id, 40 * DAY);
     await db().query(`UPDATE orders SET updated_at = now() - interval '1 day' WHERE id = $1`, [changedLately]); // e.g. settled late
     await backdate(young, 20 * DAY);
     // The watermark just before these orders: the window walk covers them and whatever else is that old.
@@ -96,10 +99,12 @@ describe('SagaStepRecordRetention', () => {
     expect(await stepsOf(changedLately)).toEqual(before.get(changedLately));
     expect(await stepsOf(pending)).toEqual(before.get(pending));
     expect(await stepsOf(young)).toEqual(before.get(young));
+    expect(await stepsOf(unfinished)).toEqual(before.get(unfinished));
+    expect(before.get(unfinished)).toContain('payment.refund-begun');
     // The report: the deleted ones counted, the kept ones named, the young one not looked at.
     expect(r.records).toBeGreaterThanOrEqual(before.get(confirmed)!.length + before.get(cancelled)!.length);
     expect(r.purgedOrders).toBeGreaterThanOrEqual(2);
-    expect(r.kept).toEqual(expect.arrayContaining([changedLately, pending]));
+    expect(r.kept).toEqual(expect.arrayContaining([changedLately, pending, unfinished]));
     expect(r.keptCount).toBe(r.kept.length);
     expect(r.kept).not.toContain(confirmed);
     expect(r.kept).not.toContain(young);

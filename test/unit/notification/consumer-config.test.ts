@@ -54,6 +54,6 @@ describe('NotificationConsumer sender config', () => {
   });
 
   it('fails at load on an unknown sender', () => {
-    expect(() => load({ NOTIFICATION_SENDER: 'ses', AWS_LAMBDA_FUNCTION_NAME: undefined })).toThrow(/NOTIFICATION_SENDER/);
+    expect(() => load({ NOTIFICATION_SENDER: 'sns', AWS_LAMBDA_FUNCTION_NAME: undefined })).toThrow(/NOTIFICATION_SENDER/);
   });
 });

@@ -30,9 +30,9 @@ it('sends a simple text mail and returns the MessageId SES answered', async () =
   expect(mail.messages).toEqual([{ messageId, from: 'Shop <no-reply@shop.test>', to: ['buyer@example.com'], subject: message.subject, text: message.body, receivedAt: expect.any(Date) }]);
 });
 
-it('reports a refused message as a plain error naming the reason, not as transient', async () => {
+it('reports a refused message as EmailRejectedError naming the reason, not as transient', async () => {
   const err = await new SesEmailSender({ from: 'no-reply@shop.test' }).send({ ...message, to: 'not-an-address' }).catch((e: Error) => e);
-  expect(err).toMatchObject({ name: 'Error', message: expect.stringMatching(/SES refused the message \(BadRequestException\): Destination.ToAddresses/) });
+  expect(err).toMatchObject({ name: 'EmailRejectedError', message: expect.stringMatching(/SES refused the message \(BadRequestException\): Destination.ToAddresses/) });
 });
 
 it('fails transiently when SES cannot be reached', async () => {

@@ -42,18 +42,18 @@ it('delivers the message over SMTP: envelope, headers and text as given, the ser
   expect(server.messages.filter((x) => x.to.includes(m.to)).map((x) => x.headerMessageId)).toEqual([got.headerMessageId, got.headerMessageId]);
 });
 
-it('fails on wrong credentials, sending nothing', async () => {
+it('fails on wrong credentials as transient (the account, not the message: it waits), sending nothing', async () => {
   const before = server.messages.length;
   const wrong = new URL(server.url);
   wrong.password = 'nope';
-  await expect(senderFor(wrong.toString()).send(message('2'))).rejects.toThrow(/SMTP server refused the message \(535\)/);
+  await expect(senderFor(wrong.toString()).send(message('2'))).rejects.toMatchObject({ name: 'TransientError', message: expect.stringMatching(/535/) });
   expect(server.messages.length).toBe(before);
 });
 
 it('tells a permanent refusal (5xx) from a transient one (4xx)', async () => {
   const s = senderFor(server.url);
   server.refuseNext(550, 'mailbox unavailable');
-  await expect(s.send(message('3'))).rejects.toMatchObject({ name: 'Error', message: expect.stringMatching(/refused the message \(550\).*mailbox unavailable/) });
+  await expect(s.send(message('3'))).rejects.toMatchObject({ name: 'EmailRejectedError', message: expect.stringMatching(/refused the message \(550\).*mailbox unavailable/) });
   server.refuseNext(451, 'try again later');
   await expect(s.send(message('4'))).rejects.toMatchObject({ name: 'TransientError', message: expect.stringMatching(/451|try again later/) });
 });

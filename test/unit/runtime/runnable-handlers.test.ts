@@ -2,11 +2,19 @@ import { manifest } from '../../../lib/manifest';
 import { runnableHandlers } from '../../../local/runtime';
 
 describe('runnableHandlers: which consumers and schedules a local run starts', () => {
-  it('starts every implemented one when no store list is given, and says which are not implemented', () => {
+  it('starts every implemented one when no store list is given', () => {
     const skipped: string[] = [];
-    expect(runnableHandlers(manifest, 'consumer', {}, (m) => skipped.push(m))).toEqual(['SagaStarter', 'CatalogProjector']);
+    expect(runnableHandlers(manifest, 'consumer', {}, (m) => skipped.push(m))).toEqual(['SagaStarter', 'CatalogProjector', 'NotificationConsumer']);
     expect(runnableHandlers(manifest, 'schedule')).toEqual(['OrderOutboxRelay', 'OrderSagaSweeper', 'SagaStepRecordRetention', 'CatalogRelay']);
+    expect(skipped).toEqual([]);
+  });
+
+  it('says which are not implemented, and includeUnimplemented starts them too (tests with fixture handlers)', () => {
+    const fixture = { ...manifest, services: manifest.services.map((s) => ({ ...s, handlers: s.handlers.map((h) => (h.name === 'NotificationConsumer' ? { ...h, implemented: false } : h)) })) };
+    const skipped: string[] = [];
+    expect(runnableHandlers(fixture, 'consumer', {}, (m) => skipped.push(m))).toEqual(['SagaStarter', 'CatalogProjector']);
     expect(skipped).toEqual(['consumer NotificationConsumer is not implemented (manifest implemented:false): not started']);
+    expect(runnableHandlers(fixture, 'consumer', { includeUnimplemented: true })).toContain('NotificationConsumer');
   });
 
   it('leaves out the ones whose stores do not run here, naming the missing store (bench:saga: PostgreSQL and Kafka only)', () => {
@@ -16,9 +24,6 @@ describe('runnableHandlers: which consumers and schedules a local run starts', (
     expect(runnableHandlers(manifest, 'schedule', { stores }, (m) => skipped.push(m))).toEqual(['OrderOutboxRelay', 'OrderSagaSweeper', 'SagaStepRecordRetention']);
     expect(skipped).toContain('consumer CatalogProjector needs opensearch, redis, which this run does not have: not started');
     expect(skipped).toContain('schedule CatalogRelay needs docdb, which this run does not have: not started');
-  });
-
-  it('includeUnimplemented starts the unimplemented ones too (tests with fixture handlers)', () => {
-    expect(runnableHandlers(manifest, 'consumer', { includeUnimplemented: true })).toContain('NotificationConsumer');
+    expect(skipped).toContain('consumer NotificationConsumer needs email, which this run does not have: not started');
   });
 });
