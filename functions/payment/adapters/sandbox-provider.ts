@@ -65,7 +65,24 @@ export class SandboxPaymentProvider implements PaymentProvider {
   readonly name = 'sandbox';
   /** Calls made, by operation (tests read it to prove retries and idempotency). */
   readonly calls: Array<{ op: string; key: string }> = [];
+  /** The operation each idempotency key was first used for (this instance's memory). */
+  private readonly keyOps = new Map<string, string>();
   constructor(private readonly opts: SandboxOptions = {}) {}
+
+  /**
+   * As real providers do (Stripe answers 400 idempotency_error), a key is bound to the operation it
+   * was first used for: the same key for another operation is refused, not answered. Only within
+   * one instance (the sandbox keeps no other state), which is where the saga's tests run.
+   */
+  private bindKey(op: string, key: string): void {
+    const first = this.keyOps.get(key);
+    if (first === undefined) {
+      if (this.keyOps.size >= 100_000) this.keyOps.clear();
+      this.keyOps.set(key, op);
+    } else if (first !== op) {
+      throw new PaymentDeclinedError('idempotency_key_reused', `sandbox: idempotency key ${key} was used for ${first}; ${op} refused`);
+    }
+  }
 
   private async latency(signal?: AbortSignal) {
     if (this.opts.latencyMs) await sleep(this.opts.latencyMs, signal);
@@ -73,6 +90,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   async authorize(req: AuthorizeRequest, signal?: AbortSignal) {
     this.calls.push({ op: 'authorize', key: req.idempotencyKey });
+    this.bindKey('authorize', req.idempotencyKey);
     await this.latency(signal);
     const card = req.paymentToken.replace(/[\s-]/g, '');
     if (card === SANDBOX_CARDS.timeout) {
@@ -87,6 +105,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   async capture(req: { idempotencyKey: string; authorizationId: string; amountCents: number }, signal?: AbortSignal) {
     this.calls.push({ op: 'capture', key: req.idempotencyKey });
+    this.bindKey('capture', req.idempotencyKey);
     await this.latency(signal);
     if (req.authorizationId.endsWith(`_${SANDBOX_CARDS.captureDecline.slice(-4)}`)) throw new PaymentDeclinedError('card_declined', 'capture declined: card_declined');
     return { captureId: id('cap', req.idempotencyKey) };
@@ -94,6 +113,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   async void(req: { idempotencyKey: string; authorizationId?: string; authorizeKey: string }, signal?: AbortSignal) {
     this.calls.push({ op: 'void', key: req.idempotencyKey });
+    this.bindKey('void', req.idempotencyKey);
     await this.latency(signal);
     // Stateless: an authorization made under authorizeKey would have a deterministic id; voiding one
     // that was never made is a no-op, like a real provider's "nothing to cancel".
@@ -102,6 +122,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   async refund(req: { idempotencyKey: string; captureId: string; amountCents: number }, signal?: AbortSignal) {
     this.calls.push({ op: 'refund', key: req.idempotencyKey });
+    this.bindKey('refund', req.idempotencyKey);
     await this.latency(signal);
     return { refundId: id('ref', req.idempotencyKey) };
   }

@@ -15,6 +15,15 @@ export const AUTHORIZE_STEP = 'payment.authorize';
 export const CAPTURE_STEP = 'payment.capture';
 export const REFUND_STEP = 'payment.refund';
 /**
+ * The provider idempotency key of RefundPayment's void (of an authorization, or of whatever the
+ * authorize key may hold), apart from its refund's (`payment.refund`): a real provider answers a
+ * key's first request again for any later request with that key (or refuses a key reused for
+ * another operation), so a refund retried after a void that found the payment captured meanwhile
+ * (two executions of one order) must not carry the void's key, or it would get the void's answer
+ * and no refund.
+ */
+const VOID_KEY_STEP = 'payment.void';
+/**
  * Recorded by RefundPayment before it calls the provider (write-ahead): from then on the saga has
  * started giving the money back, even if the refund's own record never lands (the process dies, or an
  * operator stops the execution, between the provider's answer and the record). Authorize and capture
@@ -116,13 +125,13 @@ export async function refundPayment(deps: PaymentDeps, input: { orderId: string 
   if (!done.has(REFUND_BEGUN_STEP)) await recordStep(input.orderId, REFUND_BEGUN_STEP); // before any provider call
   let outcome: RefundOutcome;
   if (!before) {
-    const v = await deps.provider.void({ idempotencyKey: key(input.orderId, REFUND_STEP), authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
+    const v = await deps.provider.void({ idempotencyKey: key(input.orderId, VOID_KEY_STEP), authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
     outcome = { status: 'NOTHING_TO_REFUND', voidId: v.voidId };
   } else if (before.status === 'CAPTURED' && before.captureId) {
     const r = await deps.provider.refund({ idempotencyKey: key(input.orderId, REFUND_STEP), captureId: before.captureId, amountCents: before.amountCents });
     outcome = { status: 'REFUNDED', refundId: r.refundId };
   } else if (before.status === 'AUTHORIZED') {
-    const v = await deps.provider.void({ idempotencyKey: key(input.orderId, REFUND_STEP), authorizationId: before.authorizationId, authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
+    const v = await deps.provider.void({ idempotencyKey: key(input.orderId, VOID_KEY_STEP), authorizationId: before.authorizationId, authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
     outcome = { status: 'VOIDED', voidId: v.voidId };
   } else {
     outcome = before.status === 'REFUNDED' ? { status: 'REFUNDED', refundId: before.refundId ?? '' } : { status: 'VOIDED', voidId: '' };

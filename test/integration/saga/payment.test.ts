@@ -173,7 +173,7 @@ it(`retries the time-out card in the adapter: ${ATTEMPTS} attempts of ${TIMEOUT_
   expect(await stepsOf(orderId)).toEqual([]);
   const refund = await task<{ status: string; voidId: string }>({ action: 'refund', orderId });
   expect(refund).toEqual({ status: 'NOTHING_TO_REFUND', voidId: expect.stringMatching(/^void_/) });
-  expect(provider.keys(orderId).void).toEqual([`${orderId}:payment.refund`]);
+  expect(provider.keys(orderId).void).toEqual([`${orderId}:payment.void`]);
   expect(await stepsOf(orderId)).toEqual(['payment.refund']);
 });
 
@@ -228,7 +228,7 @@ describe('the payment token comes from the order row, not from the saga', () => 
       return original.call(this, req, signal);
     });
     expect(await errorOf(task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR' }))).toMatchObject({ name: 'PaymentCompensatedError' });
-    expect(provider.keys(orderId).void).toEqual([`${orderId}:payment.refund`, `${orderId}:payment.void-late`]);
+    expect(provider.keys(orderId).void).toEqual([`${orderId}:payment.void`, `${orderId}:payment.void-late`]);
     expect(await paymentRow(orderId)).toBeUndefined();
     expect(await stepsOf(orderId)).toEqual(['payment.refund']);
   });
@@ -272,6 +272,25 @@ describe('a refund that has begun (payment.refund-begun, recorded before the pro
     await db().query("INSERT INTO processed_messages (order_id, step) VALUES ($1, 'payment.refund-begun')", [orderId]);
     expect(await task({ action: 'refund', orderId })).toEqual(first);
     expect(await stepsOf(orderId)).toEqual(['payment.authorize', 'payment.refund']);
+  });
+
+  it('a void that finds the payment captured meanwhile: the retried refund carries its own idempotency key (the provider would refuse the void\'s) and refunds the capture', async () => {
+    const s = await seedSku('pay-void-then-refund', 5, 1000);
+    const { orderId } = await placeUndelivered(newUser(), [{ sku: s, quantity: 1 }], CARDS.approve);
+    await task({ action: 'authorize', orderId, amountCents: 1000, currency: 'EUR' });
+    const original = SandboxPaymentProvider.prototype.void;
+    const provider = spyProvider();
+    // The refund read AUTHORIZED and voids; meanwhile the other execution's capture commits.
+    jest.mocked(SandboxPaymentProvider.prototype.void).mockImplementationOnce(async function (this: SandboxPaymentProvider, req, signal) {
+      const out = await original.call(this, req, signal);
+      await task({ action: 'capture', orderId });
+      return out;
+    });
+    expect(await errorOf(task({ action: 'refund', orderId }))).toMatchObject({ name: 'TransientError', message: expect.stringContaining('changed while refunding (AUTHORIZED -> CAPTURED)') });
+    // The state machine retries RefundPayment: now it refunds the capture, under the refund's key.
+    expect(await task({ action: 'refund', orderId })).toEqual({ status: 'REFUNDED', refundId: expect.stringMatching(/^ref_/) });
+    expect(provider.keys(orderId)).toMatchObject({ void: [`${orderId}:payment.void`], capture: [`${orderId}:payment.capture`], refund: [`${orderId}:payment.refund`] });
+    expect((await paymentRow(orderId))?.status).toBe('REFUNDED');
   });
 
   it('a first capture while a refund has begun and not finished (two executions at once) commits, and that refund then refunds it', async () => {
