@@ -238,6 +238,13 @@ export class ShopFunction extends nodejs.NodejsFunction {
     return this;
   }
 
+  /** The order request-hash key: REQUEST_HASH_KEY_SECRET_ARN + read grant. */
+  bindRequestHashKey(secret: secretsmanager.ISecret): this {
+    this.addEnvironment('REQUEST_HASH_KEY_SECRET_ARN', secret.secretArn);
+    secret.grantRead(this);
+    return this;
+  }
+
   /** The MSK cluster: KAFKA_BROKERS (SASL/IAM, TLS), KAFKA_IAM_AUTH=true, connectivity and kafka-cluster:Connect. */
   bindKafkaClient(kafka: KafkaRef): this {
     this.addEnvironment('KAFKA_BROKERS', kafka.bootstrapBrokers);

@@ -43,6 +43,8 @@ export interface AppStackProps extends StackProps {
 const VPC_STORES: ReadonlySet<StoreRef> = new Set(['postgres', 'docdb', 'opensearch', 'redis', 'kafka-producer']);
 /** Services whose handlers sign JWTs (log in, SIWE); the authorizer verifies them. */
 const JWT_SIGNING_SERVICES: ReadonlySet<ServiceName> = new Set(['user', 'web3']);
+/** Handlers that hash Idempotency-Key request bodies holding a payment token (keyed: functions/order/adapters/request-hash-key.ts). */
+const REQUEST_HASH_HANDLERS: ReadonlySet<string> = new Set(['OrderApi']);
 /** Custom-resource handlers that need the MSK admin binding instead of a store binding. */
 const KAFKA_ADMIN_CUSTOM_RESOURCES: ReadonlySet<string> = new Set(['KafkaTopics']);
 /** Migration files (CommonJS, repo root), shipped next to the migrations custom resource's bundle. */
@@ -67,6 +69,7 @@ export class AppStack extends Stack {
   public readonly stateMachines = new Map<string, SagaStateMachine>();
   public readonly consumers: ConsumerBinding[] = [];
   public readonly jwtSecret: secretsmanager.ISecret;
+  public readonly requestHashKey: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -78,6 +81,12 @@ export class AppStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
     acknowledge(this.jwtSecret, { id: 'AwsSolutions-SMG4', reason: 'Rotating the JWT key invalidates live sessions; it is rotated by an operator runbook (docs/cdk.md), not on a schedule.' });
+
+    this.requestHashKey = new secretsmanager.Secret(this, 'RequestHashKey', {
+      description: `${config.prefix} HMAC key of the order Idempotency-Key request hash (the body holds the payment token)`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    acknowledge(this.requestHashKey, { id: 'AwsSolutions-SMG4', reason: 'Rotating the request-hash key makes a retry of an order placed before the rotation a 409 instead of a replay; an operator rotates it between traffic windows (docs/saga.md), not on a schedule.' });
 
     // ---- one function per manifest handler -------------------------------------------------------
     for (const h of handlers) {
@@ -93,6 +102,7 @@ export class AppStack extends Stack {
       });
       for (const store of h.stores) this.bindStore(fn, h, store, props);
       if (h.kind === 'authorizer' || JWT_SIGNING_SERVICES.has(h.service)) fn.bindJwtSecret(this.jwtSecret);
+      if (REQUEST_HASH_HANDLERS.has(h.name)) fn.bindRequestHashKey(this.requestHashKey);
       this.functions.set(h.name, fn);
     }
     // saga stores are bound after the state machines exist (below)

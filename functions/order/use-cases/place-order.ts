@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { ValidationError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import type { Caller } from '../../shared/http';
 import { publishNow } from '../../shared/outbox';
 import { findByIdempotencyKey, insertOrder, type OrderRow } from '../adapters/pg-orders';
+import { requestHashKey } from '../adapters/request-hash-key';
 import { IdempotencyKeyReusedError } from '../../shared/errors';
 import { ORDER_CREATED_VERSION, ORDER_EVENT_SOURCE, type OrderCreated, type OrderStatus, type PlaceOrderBody } from '../domain/schemas';
 
@@ -22,10 +23,19 @@ export interface PlaceOrderDeps {
   readonly onPlaced?: (orderId: string) => void;
 }
 
-const hashOf = (body: PlaceOrderBody) => createHash('sha256').update(JSON.stringify({ items: body.items, paymentToken: body.paymentToken })).digest('hex');
+/**
+ * The request hash an Idempotency-Key is checked with: HMAC-SHA256 under the request-hash key
+ * (adapters/request-hash-key.ts), prefixed `h1:`. The body holds the payment token, and a plain
+ * SHA-256 of a card-number-like token could be brute-forced from a copy of the database.
+ */
+const bodyText = (body: PlaceOrderBody) => JSON.stringify({ items: body.items, paymentToken: body.paymentToken });
+const hashOf = async (body: PlaceOrderBody) => `h1:${createHmac('sha256', await requestHashKey()).update(bodyText(body)).digest('hex')}`;
+/** The unkeyed hash of orders placed before the keyed one (stop 17): still accepted for their replays. */
+const legacyHashOf = (body: PlaceOrderBody) => createHash('sha256').update(bodyText(body)).digest('hex');
 
-function replay(existing: OrderRow, hash: string): PlaceOrderResult {
-  if (existing.request_hash !== hash) throw new IdempotencyKeyReusedError();
+function replay(existing: OrderRow, hash: string, body: PlaceOrderBody): PlaceOrderResult {
+  const same = existing.request_hash === hash || (existing.request_hash !== null && !existing.request_hash.startsWith('h1:') && existing.request_hash === legacyHashOf(body));
+  if (!same) throw new IdempotencyKeyReusedError();
   return { orderId: existing.id, status: existing.status, replayed: true };
 }
 
@@ -37,7 +47,7 @@ function replay(existing: OrderRow, hash: string): PlaceOrderResult {
  * same answer; the same key with another body is a 409.
  */
 export async function placeOrder(deps: PlaceOrderDeps, caller: Caller, body: PlaceOrderBody, idempotencyKey?: string): Promise<PlaceOrderResult> {
-  const hash = hashOf(body);
+  const hash = await hashOf(body);
   const orderId = randomUUID();
   const eventId = randomUUID();
   const time = new Date();
@@ -58,7 +68,7 @@ export async function placeOrder(deps: PlaceOrderDeps, caller: Caller, body: Pla
     // The same key was used before (or by a concurrent request that committed first).
     const existing = await findByIdempotencyKey(caller.userId, idempotencyKey!);
     if (!existing) throw new Error('idempotency conflict without an existing order');
-    return replay(existing, hash);
+    return replay(existing, hash, body);
   }
   deps.onPlaced?.(orderId);
   await publishNow([{ id: outboxId, topic: ORDER_CREATED_TOPIC, key: orderId, event }]);

@@ -12,7 +12,7 @@ process.env.SANDBOX_TIMEOUT_CARD_DELAY_MS = '3000';
 process.env.POWERTOOLS_LOG_LEVEL = process.env.LOGLEVEL ?? 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { kafkaClient, startPlatform, type Platform } from '../../../local/runtime';
 import { endpoints } from '../../../local/engines/endpoints';
 import {
@@ -284,6 +284,16 @@ describe('order saga on the engines', () => {
     const orderId = [...ids][0] as string;
     await sagaOf(p, orderId);
     expect(await stockOf(s)).toBe(9);
+
+    // The stored hash is keyed (HMAC): the plain SHA-256 of the body, which holds the card, is not in the database.
+    const stored = (await db().query<{ request_hash: string }>('SELECT request_hash FROM orders WHERE id = $1', [orderId])).rows[0]!.request_hash;
+    const plain = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    expect(stored).toMatch(/^h1:[0-9a-f]{64}$/);
+    expect(stored).not.toContain(plain);
+    // An order placed before the keyed hash (its row holds the plain SHA-256) still replays, and still refuses another body.
+    await db().query('UPDATE orders SET request_hash = $2 WHERE id = $1', [orderId, plain]);
+    const legacy = await api.post('/orders', body, { 'Idempotency-Key': key });
+    expect({ status: legacy.status, orderId: legacy.body.orderId }).toEqual({ status: 202, orderId });
 
     const other = await api.post('/orders', { ...body, items: [{ sku: s, quantity: 2 }] }, { 'Idempotency-Key': key });
     expect(other.status).toBe(409);
