@@ -126,6 +126,14 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
+    // SES puts an account under review above a 5% bounce rate (and pauses sending at 10%): alarm first.
+    alarm('SesBounceRate', {
+      alarmDescription: 'The SES bounce rate is above 4% (AWS/SES Reputation.BounceRate): SES reviews the account above 5% and may pause sending; check the FAILED notifications and where the bounced addresses come from',
+      metric: new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Reputation.BounceRate', period: Duration.hours(1), statistic: 'Maximum' }),
+      threshold: 0.04,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
     // The relay reports the age of the oldest unsent outbox row every run (1/min): an event held back
     // for more than 10 minutes through 15 minutes (a row that keeps failing, rows piling up) alarms.
     // Missing data is not breaching: a relay that crashes instead of reporting has its Errors alarm.
@@ -275,6 +283,22 @@ export class ObservabilityStack extends Stack {
             left: [expr(`MAX(SEARCH('{${METRICS_NAMESPACE},service} MetricName="OutboxOldestUnsentSeconds"', 'Maximum', 60))`, 'oldest unsent (s)')],
             right: [expr(search('OutboxRelayFailed'), 'relay failed')],
             leftAnnotations: [{ value: 600, label: 'alarm (15 min above)' }],
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Notifications: mails sent, refused by SES, dead-lettered',
+            width: 12,
+            left: [expr(search('NotificationsSent'), 'sent'), expr(search('NotificationsRejected'), 'refused by SES'), expr(search('NotificationConsumerDeadLettered'), 'dead-lettered')],
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'SES reputation: bounce and complaint rates',
+            width: 12,
+            left: [
+              new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Reputation.BounceRate', statistic: 'Maximum', period: Duration.hours(1), label: 'bounce rate' }),
+              new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Reputation.ComplaintRate', statistic: 'Maximum', period: Duration.hours(1), label: 'complaint rate' }),
+            ],
+            leftAnnotations: [{ value: 0.05, label: 'SES reviews above 5% bounces' }],
           }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms })],
