@@ -8,7 +8,7 @@ import type { OrderStatus } from './schemas';
  * every task is idempotent on (orderId, step), so a restarted execution replays the steps already done.
  *
  *   latest execution RUNNING (or waiting for a redrive)  -> leave it
- *   no execution at all, never restarted                 -> start `${orderId}` (the saga never started)
+ *   no execution at all, never restarted, not CONFIRMED  -> start `${orderId}` (the saga never started)
  *   ended (any status) or gone, restarts < max           -> start `${orderId}-r${restarts + 1}`
  *   ended or gone, restarts >= max                       -> stuck: log an error, emit SagaStuck (alarm)
  *
@@ -18,9 +18,11 @@ export const executionName = (orderId: string, restarts: number): string => (res
 
 export type SweepAction = { kind: 'leave' } | { kind: 'start'; name: string } | { kind: 'restart'; name: string; restarts: number } | { kind: 'stuck'; restarts: number };
 
-export function sweepAction(order: { id: string; sagaRestarts: number }, latest: { status: SagaExecution['status'] } | undefined, maxRestarts: number): SweepAction {
+export function sweepAction(order: { id: string; sagaRestarts: number; status?: OrderStatus }, latest: { status: SagaExecution['status'] } | undefined, maxRestarts: number): SweepAction {
   if (latest && (latest.status === 'RUNNING' || latest.status === 'PENDING_REDRIVE')) return { kind: 'leave' };
-  if (!latest && order.sagaRestarts === 0) return { kind: 'start', name: executionName(order.id, 0) };
+  // A CONFIRMED order (claimed for an unfinished refund) had an execution under its id: never start
+  // one there again, even when it is gone (a local runtime's in-memory executions).
+  if (!latest && order.sagaRestarts === 0 && order.status !== 'CONFIRMED') return { kind: 'start', name: executionName(order.id, 0) };
   if (order.sagaRestarts >= maxRestarts) return { kind: 'stuck', restarts: order.sagaRestarts };
   return { kind: 'restart', name: executionName(order.id, order.sagaRestarts + 1), restarts: order.sagaRestarts + 1 };
 }

@@ -59,11 +59,10 @@ export async function sweepSagas(deps: SweepDeps, cfg: SweepConfig): Promise<Swe
   const handle = async (c: (typeof candidates)[number]): Promise<void> => {
     const latestName = executionName(c.id, c.sagaRestarts);
     const latest = await deps.executions.describe(latestName);
-    // A CONFIRMED order is claimed only for a refund that began and was never recorded: its
-    // compensations are finished by a new execution, never under the order id (whose name is used).
+    // A CONFIRMED order is claimed only for a refund that began and was never recorded: terminal, but
+    // its compensations are due (compensationError), by a restart (sweepAction).
     const refundUnfinished = c.status === 'CONFIRMED';
-    const planned = sweepAction(c, latest, cfg.maxRestarts);
-    const action = refundUnfinished && planned.kind === 'start' ? { kind: 'restart' as const, name: executionName(c.id, c.sagaRestarts + 1), restarts: c.sagaRestarts + 1 } : planned;
+    const action = sweepAction(c, latest, cfg.maxRestarts);
     if (action.kind === 'leave') return void report.running.push(c.id);
     if (action.kind !== 'start' && !refundUnfinished) {
       // The execution has ended: it may have settled the order since the claim.

@@ -98,17 +98,12 @@ export async function recordStep(orderId: string, step: string): Promise<void> {
 }
 
 /**
- * Deletes the order's `payment.refund-begun` record inside the caller's transaction, through
+ * Deletes the order's `payment.refund-begun` record, in the caller's transaction when given, through
  * `saga_refund_finished` (migration 1765600000000): the payment role may delete that record and no
  * other step record.
  */
-export async function forgetRefundBegun(tx: PoolClient, orderId: string): Promise<void> {
-  await tx.query('SELECT saga_refund_finished($1::text)', [orderId]);
-}
-
-/** forgetRefundBegun in a statement of its own. */
-export async function forgetRefundBegunNow(orderId: string): Promise<void> {
-  await (await getPool()).query('SELECT saga_refund_finished($1::text)', [orderId]);
+export async function forgetRefundBegun(orderId: string, tx?: PoolClient): Promise<void> {
+  await (tx ?? (await getPool())).query('SELECT saga_refund_finished($1::text)', [orderId]);
 }
 
 /** Recorded steps of an order, read without a lock (the replay fast path before a provider call). */

@@ -1,7 +1,7 @@
 import { NotFoundError, TransientError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { authorizationContext, captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, forgetRefundBegun, forgetRefundBegunNow, paymentAndSteps, recordStep, setStatus } from '../adapters/pg-payments';
+import { authorizationContext, captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, forgetRefundBegun, paymentAndSteps, recordStep, setStatus } from '../adapters/pg-payments';
 import { PaymentCompensatedError, PaymentNotAuthorizedError, PaymentTokenGoneError } from '../domain/errors';
 import type { PaymentProvider } from '../domain/provider';
 import { PAYMENT_EVENT_SOURCE, PAYMENT_TOPIC, type AuthorizeInputT } from '../domain/schemas';
@@ -119,7 +119,7 @@ export async function refundPayment(deps: PaymentDeps, input: { orderId: string 
   if (done.has(REFUND_STEP)) {
     // A begun record left beside the refund's own (a concurrent RefundPayment inserted it after this
     // refund was recorded) would make the sweeper look at the order for ever: remove it.
-    if (done.has(REFUND_BEGUN_STEP)) await forgetRefundBegunNow(input.orderId);
+    if (done.has(REFUND_BEGUN_STEP)) await forgetRefundBegun(input.orderId);
     return done.get(REFUND_STEP) as RefundOutcome;
   }
   if (!done.has(REFUND_BEGUN_STEP)) await recordStep(input.orderId, REFUND_BEGUN_STEP); // before any provider call
@@ -140,7 +140,7 @@ export async function refundPayment(deps: PaymentDeps, input: { orderId: string 
     const now = await findPayment(input.orderId, tx, true);
     // The refund's own record replaces its begun record (same transaction): what is left begun is
     // what never finished, which the sweeper looks for (claimUnsettledOrders).
-    await forgetRefundBegun(tx, input.orderId);
+    await forgetRefundBegun(input.orderId, tx);
     if ((now?.status ?? 'NONE') !== (before?.status ?? 'NONE')) throw new TransientError(`payment of order ${input.orderId} changed while refunding (${before?.status ?? 'NONE'} -> ${now?.status}); retry`);
     if (now && outcome.status === 'REFUNDED' && now.status !== 'REFUNDED') {
       await setStatus(tx, input.orderId, 'REFUNDED', { refundId: outcome.refundId });
