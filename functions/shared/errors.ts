@@ -21,14 +21,14 @@ export class ValidationError extends DomainError {
 }
 /** 401 */
 export class UnauthorizedError extends DomainError {
-  constructor(message = 'missing or invalid credentials') {
-    super(message, 'UNAUTHORIZED');
+  constructor(message = 'missing or invalid credentials', code = 'UNAUTHORIZED') {
+    super(message, code);
   }
 }
 /** 403 */
 export class ForbiddenError extends DomainError {
-  constructor(message = 'not allowed') {
-    super(message, 'FORBIDDEN');
+  constructor(message = 'not allowed', code = 'FORBIDDEN') {
+    super(message, code);
   }
 }
 /** 404 */
@@ -58,8 +58,8 @@ export class PayloadTooLargeError extends DomainError {
 }
 /** 422: well-formed but refers to things that do not exist (e.g. unknown SKU). */
 export class UnprocessableError extends DomainError {
-  constructor(message: string, readonly issues: readonly FieldIssue[] = []) {
-    super(message, 'UNPROCESSABLE');
+  constructor(message: string, readonly issues: readonly FieldIssue[] = [], code = 'UNPROCESSABLE') {
+    super(message, code);
   }
 }
 /** 429 */

@@ -1,3 +1,4 @@
+import { LOCAL_CHAIN } from '../engines/chain';
 import { endpoints } from '../engines/endpoints';
 
 /** Local AWS identity used in every ARN the runtime makes up. */
@@ -25,4 +26,22 @@ export function engineEndpoints(): { pgUrl: string; kafkaBrokers: string[] } {
 /** Sets `key` only when the environment does not already have it (a set variable wins). */
 export function setDefaultEnv(values: Record<string, string>): void {
   for (const [k, v] of Object.entries(values)) if (process.env[k] === undefined || process.env[k] === '') process.env[k] = v;
+}
+
+/**
+ * The web3 service's settings locally: the local chain (anvil), its stablecoin (pegged to the shop's currency)
+ * and the local shop wallet; one confirmation (anvil mines each transaction in its own block at once);
+ * sign-in messages name the local gateway's host.
+ */
+export function localWeb3Env(): Record<string, string> {
+  return {
+    WEB3_RPC_URL: endpoints().chainRpcUrl,
+    WEB3_CHAIN_ID: String(LOCAL_CHAIN.chainId),
+    WEB3_TOKEN_ADDRESS: LOCAL_CHAIN.tokenAddress,
+    // The local token stands for the shop's currency (the order service's SHOP_CURRENCY, EUR by default).
+    WEB3_TOKEN_CURRENCY: process.env.SHOP_CURRENCY ?? 'EUR',
+    WEB3_PAYEE_ADDRESS: LOCAL_CHAIN.payeeAddress,
+    WEB3_MIN_CONFIRMATIONS: '1',
+    SIWE_DOMAIN: `localhost:${process.env.PORT ?? 3000}`,
+  };
 }

@@ -55,7 +55,7 @@ import { useServiceRoles } from '../../functions/shared/adapters/pg';
 import { localServiceRoles, serviceRolesEnabled } from './db-roles';
 import { startAwsEndpoint, type AwsEndpoint } from './aws-endpoint';
 import { createTopics, startConsumers, type ConsumerGroups } from './consumers';
-import { DEV_JWT_SECRET, engineEndpoints, LOCAL_EVENT_BUS, setDefaultEnv } from './env';
+import { DEV_JWT_SECRET, engineEndpoints, LOCAL_EVENT_BUS, localWeb3Env, setDefaultEnv } from './env';
 import { LocalEventBus } from './eventbus';
 import { startGateway, type Gateway } from './gateway';
 import { HandlerRegistry, REPO_ROOT } from './handlers';
@@ -158,6 +158,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   if (!process.env.JWT_SECRET && !process.env.JWT_SECRET_ARN) process.env.JWT_SECRET = DEV_JWT_SECRET;
   process.env.EVENT_BUS_NAME = LOCAL_EVENT_BUS;
   setDefaultEnv({ STAGE: 'local', POWERTOOLS_METRICS_NAMESPACE: 'Shop', POWERTOOLS_DEV: 'true' });
+  setDefaultEnv(localWeb3Env());
 
   // Each handler's PostgreSQL queries run as its own service's role (local/runtime/db-roles.ts);
   // LOCAL_PG_SERVICE_ROLES=false keeps every handler on PG_URL's role.

@@ -18,3 +18,8 @@ export function secretString(arn: string): Promise<string> {
   }
   return p;
 }
+
+/** Drops a cached value, so the next read asks Secrets Manager again (a value found not set up yet). */
+export function forgetSecret(arn: string): void {
+  cache.delete(arn);
+}

@@ -1,4 +1,24 @@
-import { notImplemented } from '../../shared/http';
+import { NotFoundError } from '../../shared/errors';
+import { httpHandler, json, parseBody, requireCaller } from '../../shared/http';
+import { web3Config } from '../config';
+import { PaymentVerifyBodySchema, VerifyBodySchema } from '../domain/schemas';
+import { issueNonce, signIn } from '../use-cases/sign-in';
+import { verifyPayment } from '../use-cases/verify-payment';
 
-/** Not built yet: answers 501 with a clear message (see README "What is built"). */
-export const handler = notImplemented('the web3 API');
+const config = web3Config();
+
+/** Web3Api: POST /web3/nonce, POST /web3/verify, POST /web3/payments/verify (thin adapter). */
+export const handler = httpHandler(async (event) => {
+  switch (`${event.httpMethod} ${event.resource}`) {
+    case 'POST /web3/nonce':
+      return json(200, await issueNonce(config));
+    case 'POST /web3/verify':
+      return json(200, await signIn(config, parseBody(event, VerifyBodySchema)));
+    case 'POST /web3/payments/verify': {
+      const caller = requireCaller(event);
+      return json(200, await verifyPayment(config, caller, parseBody(event, PaymentVerifyBodySchema)));
+    }
+    default:
+      throw new NotFoundError(`no route ${event.httpMethod} ${event.resource}`);
+  }
+});

@@ -140,7 +140,15 @@ const CAN: Record<DbService, Array<[string, string, unknown[]?]>> = {
     ['locks and marks it sent', 'SELECT id, status, recipient, attempts FROM notifications WHERE id = $1 FOR UPDATE', [id()]],
     ['marks it sent', "UPDATE notifications SET status = 'SENT', provider_message_id = 'm', sent_at = now(), attempts = attempts + 1 WHERE id = $1", [id()]],
   ],
-  web3: [['connects (it has no table yet)', 'SELECT 1']],
+  web3: [
+    ['makes or finds a wallet account', `INSERT INTO wallet_accounts (address, user_id) VALUES ($1, $2::uuid) ON CONFLICT (address) DO UPDATE SET last_sign_in_at = now() RETURNING user_id, (xmax = 0) AS created`, [`0x${id().replace(/-/g, '').padEnd(40, '0')}`, id()]],
+    ['reads a user\'s wallets', 'SELECT address FROM wallet_accounts WHERE user_id = $1::uuid', [id()]],
+    ['reads an order\'s owner, state and total', 'SELECT id, user_id, status, amount_cents, currency FROM orders WHERE id = $1::uuid', [id()]],
+    ['reads crypto payments', 'SELECT * FROM crypto_payments WHERE order_id = $1::uuid', [id()]],
+    ['writes an outbox row', OUTBOX_ROW, [id()]],
+    ['forgets sent rows', 'DELETE FROM outbox WHERE id = ANY($1::bigint[])', [[-1]]],
+    ['counts a failed send', 'UPDATE outbox o SET attempts = o.attempts + 1, last_error = $1 WHERE o.id = -1', ['x']],
+  ],
 };
 
 /** Another service's tables (and platform objects), each expected to be refused with 42501. */
@@ -191,10 +199,14 @@ const CANNOT: Record<DbService, Array<[string, string, unknown[]?]>> = {
     ['change accounts', "UPDATE users SET email = email WHERE false"],
   ],
   web3: [
-    ['read orders', 'SELECT * FROM orders LIMIT 1'],
+    ['read an order\'s payment token', 'SELECT payment_token FROM orders LIMIT 1'],
+    ['change orders', "UPDATE orders SET status = 'CONFIRMED' WHERE false"],
     ['read users', 'SELECT * FROM users LIMIT 1'],
-    ['read payments', 'SELECT * FROM payments LIMIT 1'],
-    ['write the outbox', OUTBOX_ROW, [id()]],
+    ['read card payments', 'SELECT * FROM payments LIMIT 1'],
+    ['change a recorded crypto payment', 'UPDATE crypto_payments SET amount = 1 WHERE false'],
+    ['delete a recorded crypto payment', 'DELETE FROM crypto_payments WHERE false'],
+    ['move a wallet to another account', 'UPDATE wallet_accounts SET user_id = user_id WHERE false'],
+    ['read outbox payloads', 'SELECT payload FROM outbox LIMIT 1'],
   ],
 };
 

@@ -1,0 +1,97 @@
+import type { PoolClient } from 'pg';
+import { getPool } from '../../shared/adapters/pg';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Addresses are stored in lower case (the check constraint says so); responses checksum them. */
+
+/**
+ * The account of a wallet, made on its first sign-in: one row per address, its `user_id` the JWT
+ * subject (orders belong to it). Race-safe: two first sign-ins of the same wallet get the same user.
+ */
+export async function upsertWalletAccount(address: string, newUserId: string): Promise<{ userId: string; created: boolean }> {
+  const r = await (await getPool()).query<{ user_id: string; created: boolean }>(
+    `INSERT INTO wallet_accounts (address, user_id) VALUES ($1::text, $2::uuid)
+     ON CONFLICT (address) DO UPDATE SET last_sign_in_at = now()
+     RETURNING user_id::text, (xmax = 0) AS created`,
+    [address.toLowerCase(), newUserId],
+  );
+  return { userId: r.rows[0]!.user_id, created: r.rows[0]!.created };
+}
+
+/** The wallets a user signed in with (lower case). */
+export async function walletsOf(userId: string): Promise<Set<string>> {
+  if (!UUID.test(userId)) return new Set(); // a dev token's made-up subject has no wallet
+  const r = await (await getPool()).query<{ address: string }>('SELECT address FROM wallet_accounts WHERE user_id = $1::uuid', [userId]);
+  return new Set(r.rows.map((x) => x.address));
+}
+
+export interface PayableOrder {
+  readonly id: string;
+  readonly user_id: string;
+  readonly status: string;
+  readonly amount_cents: string;
+  readonly currency: string;
+}
+
+/** The order's owner, state and total (the web3 role reads only these columns). */
+export async function findOrder(orderId: string): Promise<PayableOrder | undefined> {
+  const r = await (await getPool()).query<PayableOrder>('SELECT id::text, user_id, status, amount_cents::text, currency FROM orders WHERE id = $1::uuid', [orderId]);
+  return r.rows[0];
+}
+
+export interface CryptoPaymentRow {
+  readonly order_id: string;
+  readonly chain_id: number;
+  readonly tx_hash: string;
+  readonly token: string;
+  readonly payer: string;
+  readonly amount: string;
+  readonly amount_cents: string;
+  readonly currency: string;
+  readonly block_number: string;
+  readonly verified_at: Date;
+}
+
+const COLUMNS = 'order_id::text, chain_id, tx_hash, token, payer, amount::text, amount_cents::text, currency, block_number::text, verified_at';
+
+/** The payment recorded for a transaction, or for an order. */
+export async function findCryptoPayment(by: { chainId: number; txHash: string } | { orderId: string }): Promise<CryptoPaymentRow | undefined> {
+  const r =
+    'orderId' in by
+      ? await (await getPool()).query<CryptoPaymentRow>(`SELECT ${COLUMNS} FROM crypto_payments WHERE order_id = $1::uuid`, [by.orderId])
+      : await (await getPool()).query<CryptoPaymentRow>(`SELECT ${COLUMNS} FROM crypto_payments WHERE chain_id = $1::int AND tx_hash = $2::text`, [by.chainId, by.txHash.toLowerCase()]);
+  return r.rows[0];
+}
+
+export interface NewCryptoPayment {
+  readonly orderId: string;
+  readonly chainId: number;
+  readonly txHash: string;
+  readonly token: string;
+  readonly payer: string;
+  readonly amount: bigint;
+  readonly amountCents: bigint;
+  readonly currency: string;
+  readonly blockNumber: bigint;
+}
+
+/** Inserts the verified payment; a unique violation says which key was taken (see `takenKey`). */
+export async function insertCryptoPayment(tx: PoolClient, p: NewCryptoPayment): Promise<CryptoPaymentRow> {
+  const r = await tx.query<CryptoPaymentRow>(
+    `INSERT INTO crypto_payments (order_id, chain_id, tx_hash, token, payer, amount, amount_cents, currency, block_number)
+     VALUES ($1::uuid, $2::int, $3::text, $4::text, $5::text, $6::numeric, $7::bigint, $8::text, $9::bigint)
+     RETURNING ${COLUMNS}`,
+    [p.orderId, p.chainId, p.txHash.toLowerCase(), p.token.toLowerCase(), p.payer.toLowerCase(), p.amount.toString(), p.amountCents.toString(), p.currency, p.blockNumber.toString()],
+  );
+  return r.rows[0]!;
+}
+
+/** Which uniqueness a failed insert hit: the transaction (another order has it) or the order (paid already). */
+export function takenKey(err: unknown): 'tx' | 'order' | undefined {
+  const e = err as { code?: unknown; constraint?: unknown };
+  if (e?.code !== '23505') return undefined;
+  if (e.constraint === 'crypto_payments_pkey') return 'tx';
+  if (e.constraint === 'crypto_payments_order_key') return 'order';
+  return undefined;
+}
