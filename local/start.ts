@@ -16,6 +16,7 @@
  */
 import './polyfills';
 import { engineEnv, endpoints } from './engines/endpoints';
+import { LOCAL_CHAIN } from './engines/chain';
 import { ALL_COMPONENTS, LOCAL_EVENT_BUS, startPlatform, type Component } from './runtime';
 import { startCluster, workerCount } from './runtime/cluster';
 import { startPauseTrace } from './runtime/pause-trace';
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
   say(`  OpenSearch         ${e.opensearchUrl}`);
   say(`  Mongo wire         ${e.mongoUrl}`);
   say(`  DynamoDB           ${e.dynamodbEndpoint}`);
+  say(`  Ethereum JSON-RPC  ${e.chainRpcUrl} (chain 31337; the shop's stablecoin ${LOCAL_CHAIN.tokenAddress}, its wallet ${LOCAL_CHAIN.payeeAddress})`);
   say('Ctrl-C stops it (engines keep running: npm run engines -- stop).');
 
   let stopping = false;

@@ -11,7 +11,8 @@ const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 2
  *
  * Two parts may be absent on purpose, and only their routes then answer 501:
  *  - SIWE_DOMAIN: wallet sign-in (the front end's host the message must name);
- *  - WEB3_PAYEE_ADDRESS: crypto payments (the shop's receiving wallet).
+ *  - WEB3_PAYEE_ADDRESS and WEB3_TOKEN_ADDRESS: crypto payments (the shop's receiving wallet and the
+ *    stablecoin it accepts).
  */
 export const Web3ConfigSchema = z
   .object({
@@ -19,10 +20,10 @@ export const Web3ConfigSchema = z
     /** The JSON-RPC endpoint, locally. On AWS it is a secret (provider URLs embed an API key). */
     WEB3_RPC_URL: optional(z.string().url()),
     WEB3_RPC_URL_SECRET_ARN: optional(z.string()),
-    /** The ERC-20 stablecoin payments are made in (USDC on the chosen chain by default on AWS). */
-    WEB3_TOKEN_ADDRESS: Address,
+    /** The ERC-20 stablecoin payments are made in, pegged 1:1 to WEB3_TOKEN_CURRENCY. */
+    WEB3_TOKEN_ADDRESS: optional(Address),
     /** The ISO 4217 currency the token is pegged to: orders in another currency cannot be paid with it. */
-    WEB3_TOKEN_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
+    WEB3_TOKEN_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').default('EUR'),
     WEB3_PAYEE_ADDRESS: optional(Address),
     /** Blocks on top of (and including) the payment's block before it counts: the reorg margin. @default 12 */
     WEB3_MIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(12),

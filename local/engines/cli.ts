@@ -8,9 +8,9 @@
  *   env      print the environment variables (export lines) that point clients at the engines
  *   --quiet  (install) print only what gets installed
  *
- * Engines: postgres redis kafka opensearch mongo dynamodb (default: all). An engine whose URL
- * variable is set (PG_URL, REDIS_URL, KAFKA_BROKERS, OPENSEARCH_URL, MONGO_URL, DYNAMODB_ENDPOINT)
- * is used as it is: never installed, started or stopped.
+ * Engines: postgres redis kafka opensearch mongo dynamodb chain (default: all). An engine whose URL
+ * variable is set (PG_URL, REDIS_URL, KAFKA_BROKERS, OPENSEARCH_URL, MONGO_URL, DYNAMODB_ENDPOINT,
+ * CHAIN_RPC_URL) is used as it is: never installed, started or stopped.
  */
 import '../polyfills';
 

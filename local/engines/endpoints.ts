@@ -3,9 +3,9 @@
  * endpoint" (the engine is then neither installed nor started); otherwise the fixed loopback default.
  * Plain module, no side effects: imported by the local runtime, the tests and the engines CLI.
  */
-export type EngineName = 'postgres' | 'redis' | 'kafka' | 'opensearch' | 'mongo' | 'dynamodb';
+export type EngineName = 'postgres' | 'redis' | 'kafka' | 'opensearch' | 'mongo' | 'dynamodb' | 'chain';
 
-export const ENGINE_NAMES: readonly EngineName[] = ['postgres', 'redis', 'kafka', 'opensearch', 'mongo', 'dynamodb'];
+export const ENGINE_NAMES: readonly EngineName[] = ['postgres', 'redis', 'kafka', 'opensearch', 'mongo', 'dynamodb', 'chain'];
 
 export interface Endpoints {
   readonly pgUrl: string;
@@ -14,6 +14,8 @@ export interface Endpoints {
   readonly opensearchUrl: string;
   readonly mongoUrl: string;
   readonly dynamodbEndpoint: string;
+  /** An Ethereum JSON-RPC node (anvil locally), chain id 31337. */
+  readonly chainRpcUrl: string;
 }
 
 /**
@@ -45,6 +47,7 @@ const BASE_PORTS = {
   opensearchTransport: 19300,
   mongo: 17017,
   dynamodb: 18000,
+  chain: 18545,
 } as const;
 export const MAX_PORT_OFFSET = EPHEMERAL_PORT_LOW - 1 - Math.max(...Object.values(BASE_PORTS));
 /** ENGINES_PORT_OFFSET, validated. */
@@ -63,6 +66,7 @@ export const PORTS = {
   opensearchTransport: BASE_PORTS.opensearchTransport + PORT_OFFSET,
   mongo: BASE_PORTS.mongo + PORT_OFFSET,
   dynamodb: BASE_PORTS.dynamodb + PORT_OFFSET,
+  chain: BASE_PORTS.chain + PORT_OFFSET,
 } as const;
 
 export const DEFAULTS = {
@@ -72,6 +76,7 @@ export const DEFAULTS = {
   OPENSEARCH_URL: `http://127.0.0.1:${PORTS.opensearch}`,
   MONGO_URL: `mongodb://127.0.0.1:${PORTS.mongo}/shop`,
   DYNAMODB_ENDPOINT: `http://127.0.0.1:${PORTS.dynamodb}`,
+  CHAIN_RPC_URL: `http://127.0.0.1:${PORTS.chain}`,
 } as const;
 
 export type EndpointVar = keyof typeof DEFAULTS;
@@ -84,6 +89,7 @@ export const ENGINE_ENV_VAR: Record<EngineName, EndpointVar> = {
   opensearch: 'OPENSEARCH_URL',
   mongo: 'MONGO_URL',
   dynamodb: 'DYNAMODB_ENDPOINT',
+  chain: 'CHAIN_RPC_URL',
 };
 
 function read(name: EndpointVar, env: NodeJS.ProcessEnv): string {
@@ -104,6 +110,7 @@ export function endpoints(env: NodeJS.ProcessEnv = process.env): Endpoints {
     opensearchUrl: read('OPENSEARCH_URL', env),
     mongoUrl: read('MONGO_URL', env),
     dynamodbEndpoint: read('DYNAMODB_ENDPOINT', env),
+    chainRpcUrl: read('CHAIN_RPC_URL', env),
   };
 }
 
@@ -121,6 +128,7 @@ export function engineEnv(env: NodeJS.ProcessEnv = process.env): Record<string, 
     OPENSEARCH_URL: e.opensearchUrl,
     MONGO_URL: e.mongoUrl,
     DYNAMODB_ENDPOINT: e.dynamodbEndpoint,
+    CHAIN_RPC_URL: e.chainRpcUrl,
     AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? 'local',
     AWS_REGION: env.AWS_REGION ?? 'us-east-1',
@@ -153,6 +161,7 @@ export const ENGINE_PORT: Record<EngineName, number> = {
   opensearch: PORTS.opensearch,
   mongo: PORTS.mongo,
   dynamodb: PORTS.dynamodb,
+  chain: PORTS.chain,
 };
 
 /**

@@ -16,13 +16,14 @@ import { kafka } from './kafka';
 import { opensearch } from './opensearch';
 import { mongo } from './ferretdb';
 import { dynamodb } from './dynamodb';
+import { chain } from './chain';
 import { ensurePythonTools } from './python';
 import { ROOT, ensureDir, isAlive, logFile, ownPid, stateDir, stopDaemon, tail, waitUntil, withLock, STATE_DIR } from './util';
 
 export { endpoints, engineEnv, ENGINE_NAMES, ENGINE_ENV_VAR, PORTS, isExternal } from './endpoints';
 export type { EngineName, Endpoints } from './endpoints';
 
-export const ENGINES: Record<EngineName, Engine> = { postgres, redis, kafka, opensearch, mongo, dynamodb };
+export const ENGINES: Record<EngineName, Engine> = { postgres, redis, kafka, opensearch, mongo, dynamodb, chain };
 
 /** Thrown when an engine does not become ready; names the engine and the log to read. */
 export class EngineStartError extends Error {
@@ -42,7 +43,7 @@ export class EngineStartError extends Error {
 }
 
 export interface EngineOptions {
-  /** Only these engines (default: all six). */
+  /** Only these engines (default: all of ENGINE_NAMES). */
   only?: readonly EngineName[];
   /** Progress messages (default: to stderr, prefixed "engines:"). */
   log?: Log;
@@ -135,8 +136,11 @@ export async function startEngines(opts: EngineOptions = {}): Promise<StartRepor
   return report;
 }
 
-/** Where engines started before the port file existed listen (the defaults until 2026-11-30). */
-const PORTS_BEFORE_2026_11_30: Record<EngineName, number> = { postgres: 55432, redis: 56379, kafka: 59092, opensearch: 59200, mongo: 57017, dynamodb: 58000 };
+/**
+ * Where engines started before the port file existed listen (the defaults until 2026-11-30). The
+ * chain came later, always with a port file: its entry is its one port so far.
+ */
+const PORTS_BEFORE_2026_11_30: Record<EngineName, number> = { postgres: 55432, redis: 56379, kafka: 59092, opensearch: 59200, mongo: 57017, dynamodb: 58000, chain: 18545 };
 /** The port an engine was launched on, recorded beside its pid file. */
 const portFile = (n: EngineName) => path.join(stateDir(n), 'port');
 function readIfExists(file: string): string | undefined {

@@ -30,7 +30,10 @@ const PAYABLE = new Set(['PENDING', 'CONFIRMED']);
  * the same answer as a later request would (a replay, or 409).
  */
 export async function verifyPayment(config: Web3Config, caller: Caller, body: PaymentVerifyBody): Promise<CryptoPayment> {
-  if (!config.WEB3_PAYEE_ADDRESS) throw new Web3NotConfiguredError('crypto payments', 'WEB3_PAYEE_ADDRESS, CDK context web3PayeeAddress');
+  if (!config.WEB3_PAYEE_ADDRESS || !config.WEB3_TOKEN_ADDRESS) {
+    throw new Web3NotConfiguredError('crypto payments', 'WEB3_PAYEE_ADDRESS and WEB3_TOKEN_ADDRESS, CDK context web3PayeeAddress and web3TokenAddress');
+  }
+  const payee = config.WEB3_PAYEE_ADDRESS;
   const txHash = body.txHash.toLowerCase() as Hex;
   const order = await findOrder(body.orderId);
   if (!order || order.user_id !== caller.userId) throw new NotFoundError(`order ${body.orderId} not found`);
@@ -50,7 +53,7 @@ export async function verifyPayment(config: Web3Config, caller: Caller, body: Pa
   const accepted = assessPayment(receipt, head, {
     chainId: config.WEB3_CHAIN_ID,
     token,
-    payee: config.WEB3_PAYEE_ADDRESS,
+    payee,
     minConfirmations: config.WEB3_MIN_CONFIRMATIONS,
     requiredUnits: minorUnitsToTokenUnits(amountCents, currencyDigits(currency), decimals),
     callerWallets: wallets,

@@ -54,7 +54,7 @@ function runTs(file: string, args: string[], env: NodeJS.ProcessEnv = managedEnv
 }
 
 describe('engines runner', () => {
-  it('reports all six engines ready', async () => {
+  it('reports all seven engines ready', async () => {
     const st = await engineStatus();
     expect(st.map((s) => s.name)).toEqual([...ENGINE_NAMES]);
     expect(st.filter((s) => !s.ready).map((s) => s.name)).toEqual([]);
@@ -186,12 +186,14 @@ describe('engines runner', () => {
       opensearchUrl: `http://127.0.0.1:${PORTS.opensearch}`,
       mongoUrl: `mongodb://127.0.0.1:${PORTS.mongo}/shop`,
       dynamodbEndpoint: `http://127.0.0.1:${PORTS.dynamodb}`,
+      chainRpcUrl: `http://127.0.0.1:${PORTS.chain}`,
     });
-    if (!process.env.ENGINES_PORT_OFFSET) expect(PORTS).toMatchObject({ postgres: 15432, redis: 16379, kafka: 19092, opensearch: 19200, mongo: 17017, dynamodb: 18000 });
+    if (!process.env.ENGINES_PORT_OFFSET) expect(PORTS).toMatchObject({ postgres: 15432, redis: 16379, kafka: 19092, opensearch: 19200, mongo: 17017, dynamodb: 18000, chain: 18545 });
     const env = engineEnv({ KAFKA_BROKERS: 'a:1, b:2', AWS_REGION: 'eu-west-1' });
     expect(env.KAFKA_BROKERS).toBe('a:1,b:2');
     expect(env.AWS_REGION).toBe('eu-west-1');
     expect(env.AWS_ACCESS_KEY_ID).toBeTruthy();
     expect(env.DYNAMODB_ENDPOINT).toBe(`http://127.0.0.1:${PORTS.dynamodb}`);
+    expect(env.CHAIN_RPC_URL).toBe(`http://127.0.0.1:${PORTS.chain}`);
   });
 });

@@ -26,7 +26,7 @@ describe('engine ports', () => {
     const base = load(undefined);
     expect(base.EPHEMERAL_PORT_LOW).toBe(32768);
     expect(Math.max(...Object.values(base.PORTS))).toBeLessThan(32768);
-    expect(base.PORTS).toMatchObject({ postgres: 15432, redis: 16379, kafka: 19092, kafkaController: 19093, opensearch: 19200, mongo: 17017, dynamodb: 18000 });
+    expect(base.PORTS).toMatchObject({ postgres: 15432, redis: 16379, kafka: 19092, kafkaController: 19093, opensearch: 19200, mongo: 17017, dynamodb: 18000, chain: 18545 });
     const top = load(String(base.MAX_PORT_OFFSET));
     expect(Math.max(...Object.values(top.PORTS))).toBe(32767);
     expect(new Set(Object.values(top.PORTS)).size).toBe(Object.values(top.PORTS).length);
