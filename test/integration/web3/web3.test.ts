@@ -1,6 +1,6 @@
 /**
  * The web3 service on the real engines: HTTP through the local gateway (real API Gateway proxy
- * events, the JWT authorizer), a real chain (anvil) with a real ERC-20 stablecoin (LUSD), Redis
+ * events, the JWT authorizer), a real chain (anvil) with a real ERC-20 stablecoin (LSC, standing for the shop's currency), Redis
  * (nonces, sessions), PostgreSQL (wallet accounts, crypto payments, orders, outbox) and Kafka
  * (CryptoPaymentVerified on payment-events). Wallets are viem accounts that sign like MetaMask does.
  */
@@ -91,7 +91,7 @@ async function signIn(a: PrivateKeyAccount): Promise<{ token: string; userId: st
   return r.body;
 }
 
-/** Sends `amount` LUSD from the wallet (to the shop by default); returns the mined transaction's hash. */
+/** Sends `amount` of the local stablecoin from the wallet (to the shop by default); returns the mined transaction's hash. */
 async function pay(a: PrivateKeyAccount, amount: string, to: Hex = LOCAL_CHAIN.payeeAddress, opts: { gas?: bigint } = {}): Promise<Hex> {
   const w = createWalletClient({ account: a, chain: foundry, transport });
   const hash = await w.writeContract({ address: LOCAL_CHAIN.tokenAddress, abi: TRANSFER_ABI, functionName: 'transfer', args: [to, parseUnits(amount, LOCAL_CHAIN.tokenDecimals)], ...opts });
