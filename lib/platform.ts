@@ -65,6 +65,7 @@ export function buildPlatform(app: App, config: StageConfig, opts: BuildPlatform
     kafka: messaging.kafka,
     bus: messaging.bus,
     email: messaging.email,
+    chain: data.chain,
   });
   const observability = new ObservabilityStack(app, name('Observability'), {
     ...common,

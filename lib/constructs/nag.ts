@@ -17,6 +17,8 @@ export function acknowledge(scope: IConstruct, ...rules: ReadonlyArray<{ id: str
 export const REASONS = {
   defaultPort: 'Non-default ports are obscurity, not security: the store is in isolated subnets and its security group only admits the functions that use it.',
   cdkProvider: 'CDK custom-resource Provider framework function: its runtime and role are managed by aws-cdk-lib.',
+  providerRotatedSecret:
+    'The secret holds a credential issued by an outside provider (a JSON-RPC URL with its API key): it is rotated at the provider, then put here by the operator (docs/cdk.md); Secrets Manager has no rotation function for it.',
 } as const;
 
 /**

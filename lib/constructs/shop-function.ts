@@ -12,8 +12,9 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { DbService } from '../../functions/platform/db-roles';
+import type { Web3Config } from '../config';
 import type { HandlerDef, ServiceName } from '../manifest';
-import type { CacheRef, DocDbRef, PostgresRef } from '../stacks/data-stack';
+import type { CacheRef, ChainRef, DocDbRef, PostgresRef } from '../stacks/data-stack';
 import type { EmailRef, KafkaRef } from '../stacks/messaging-stack';
 
 /** Repository root (entries in the manifest are relative to it). */
@@ -48,6 +49,13 @@ export interface ShopFunctionProps {
   readonly vpc?: ec2.IVpc;
   /** @default the VPC's private-with-egress subnets */
   readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * In the VPC, allow all outbound traffic (aws-cdk-lib's default). With false the security group
+   * starts closed: each store binding opens its port to that store's security group only, and a
+   * binding that calls an outside service opens what it needs (`bindChain`: HTTPS).
+   * @default true
+   */
+  readonly allowAllOutbound?: boolean;
   /** Apply the manifest's reservedConcurrency. @default false */
   readonly applyReservedConcurrency?: boolean;
   /** Repository folders copied next to the bundle (e.g. `migrations` -> /var/task/migrations). @default none */
@@ -67,6 +75,7 @@ export class ShopFunction extends nodejs.NodejsFunction {
 
   constructor(scope: Construct, id: string, props: ShopFunctionProps) {
     const h = props.handler;
+    if (props.allowAllOutbound === false && !props.vpc) throw new Error(`handler '${h.name}': allowAllOutbound=false needs a VPC (outside one, a function's egress cannot be restricted)`);
     if (!h.entry.endsWith('.ts')) throw new Error(`handler '${h.name}': entry must be a .ts file, got '${h.entry}'`);
     for (const d of props.copyDirs ?? []) if (!/^[A-Za-z0-9_./-]+$/.test(d) || d.includes('..')) throw new Error(`handler '${h.name}': copyDirs entry '${d}' must be a plain repository folder`);
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
@@ -85,7 +94,7 @@ export class ShopFunction extends nodejs.NodejsFunction {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       ...(props.applyReservedConcurrency && h.reservedConcurrency ? { reservedConcurrentExecutions: h.reservedConcurrency } : {}),
-      ...(props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } } : {}),
+      ...(props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, allowAllOutbound: props.allowAllOutbound ?? true } : {}),
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       bundling: {
@@ -121,6 +130,7 @@ export class ShopFunction extends nodejs.NodejsFunction {
       },
     });
     this.def = h;
+    this.restrictedEgress = props.vpc !== undefined && props.allowAllOutbound === false;
   }
 
   /**
@@ -245,6 +255,32 @@ export class ShopFunction extends nodejs.NodejsFunction {
     return this;
   }
 
+  /**
+   * chain: the EVM chain the web3 service verifies against (functions/web3/config.ts reads these).
+   * WEB3_CHAIN_ID, WEB3_TOKEN_ADDRESS, WEB3_TOKEN_CURRENCY, WEB3_MIN_CONFIRMATIONS; WEB3_PAYEE_ADDRESS
+   * and SIWE_DOMAIN only when configured (absent, their routes answer 501); WEB3_RPC_URL_SECRET_ARN +
+   * read grant (the URL embeds the provider's API key, so it is never in the environment).
+   * Network: the provider is on the internet. Outside the VPC a function reaches it directly; in the
+   * VPC through the NAT gateway, and a function with restricted egress gets TCP 443 to 0.0.0.0/0:
+   * an outside provider's addresses are not ours to pin (CDNs, anycast, changed at will), and the
+   * same rule reaches the VPC's interface endpoints (Secrets Manager). HTTPS only: an http:// URL or
+   * another port is not reachable from AWS.
+   */
+  bindChain(chain: ChainRef, web3: Web3Config): this {
+    this.addEnvironment('WEB3_CHAIN_ID', String(web3.chainId));
+    if (web3.tokenAddress !== undefined) this.addEnvironment('WEB3_TOKEN_ADDRESS', web3.tokenAddress);
+    this.addEnvironment('WEB3_TOKEN_CURRENCY', web3.tokenCurrency);
+    if (web3.payeeAddress !== undefined) this.addEnvironment('WEB3_PAYEE_ADDRESS', web3.payeeAddress);
+    this.addEnvironment('WEB3_MIN_CONFIRMATIONS', String(web3.minConfirmations));
+    if (web3.siweDomain !== undefined) this.addEnvironment('SIWE_DOMAIN', web3.siweDomain);
+    this.addEnvironment('WEB3_RPC_URL_SECRET_ARN', chain.rpcUrlSecret.secretArn);
+    chain.rpcUrlSecret.grantRead(this);
+    if (this.restrictedEgress) {
+      for (const sg of this.connections.securityGroups) sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), `${this.def.name} to the JSON-RPC provider (NAT) and AWS endpoints, HTTPS`);
+    }
+    return this;
+  }
+
   /** The MSK cluster: KAFKA_BROKERS (SASL/IAM, TLS), KAFKA_IAM_AUTH=true, connectivity and kafka-cluster:Connect. */
   bindKafkaClient(kafka: KafkaRef): this {
     this.addEnvironment('KAFKA_BROKERS', kafka.bootstrapBrokers);
@@ -278,7 +314,8 @@ export class ShopFunction extends nodejs.NodejsFunction {
 
   /**
    * Allows this function to reach store security groups on a TCP port. The ingress rule is created
-   * in this function's stack (not the store's), so stateful stacks never depend on stateless ones.
+   * in this function's stack (not the store's), so stateful stacks never depend on stateless ones;
+   * so is the matching egress rule, when this function's egress is restricted.
    */
   private connectTo(storeGroups: readonly ec2.ISecurityGroup[], port: number, what: string): void {
     if (this.connections.securityGroups.length === 0) throw new Error(`handler '${this.def.name}' uses ${what} but is not in the VPC`);
@@ -294,8 +331,20 @@ export class ShopFunction extends nodejs.NodejsFunction {
           toPort: port,
           description: `${this.def.name} to ${what}`,
         });
+        if (this.restrictedEgress) {
+          new ec2.CfnSecurityGroupEgress(this, `Egress${this.ingressCount}`, {
+            groupId: fnSg.securityGroupId,
+            destinationSecurityGroupId: storeSg.securityGroupId,
+            ipProtocol: 'tcp',
+            fromPort: port,
+            toPort: port,
+            description: `${this.def.name} to ${what}`,
+          });
+        }
       }
     }
   }
   private ingressCount = 0;
+  /** In the VPC with allowAllOutbound=false: every binding opens the egress it needs. */
+  private readonly restrictedEgress: boolean;
 }

@@ -18,7 +18,8 @@ export type StoreRef =
   | 'eventbus' // EventBridge custom bus (put events)
   | 'email' // Amazon SES: send email from the stage's identity (API v2 SendEmail)
   | 'saga' // Step Functions order saga (start executions)
-  | 'saga-describe'; // Step Functions order saga: describe its executions (with 'saga': the sweeper)
+  | 'saga-describe' // Step Functions order saga: describe its executions (with 'saga': the sweeper)
+  | 'chain'; // an EVM chain over JSON-RPC (provider URL in Secrets Manager, reached over HTTPS through the NAT)
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RouteAuth = 'public' | 'user' | 'admin';

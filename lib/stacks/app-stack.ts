@@ -21,7 +21,7 @@ import { acknowledge, REASONS } from '../constructs/nag';
 import { SagaStateMachine } from '../constructs/saga-state-machine';
 import { ShopApi } from '../constructs/shop-api';
 import { REPO_ROOT, ShopFunction } from '../constructs/shop-function';
-import type { CacheRef, DocDbRef, PostgresRef } from './data-stack';
+import type { CacheRef, ChainRef, DocDbRef, PostgresRef } from './data-stack';
 import type { EmailRef, KafkaRef } from './messaging-stack';
 
 export interface AppStackProps extends StackProps {
@@ -37,10 +37,17 @@ export interface AppStackProps extends StackProps {
   readonly kafka: KafkaRef;
   readonly bus: events.IEventBus;
   readonly email: EmailRef;
+  readonly chain: ChainRef;
 }
 
 /** Stores that only exist inside the VPC: a handler using one is placed in the private subnets. */
 const VPC_STORES: ReadonlySet<StoreRef> = new Set(['postgres', 'docdb', 'opensearch', 'redis', 'kafka-producer']);
+/**
+ * Stores reached over the internet. A VPC function using one gets a closed security group that its
+ * bindings open: each store's port to that store only, HTTPS for the outside service. (The other
+ * functions keep aws-cdk-lib's allow-all egress for now.)
+ */
+const OUTSIDE_STORES: ReadonlySet<StoreRef> = new Set(['chain']);
 /** Services whose handlers sign JWTs (log in, SIWE); the authorizer verifies them. */
 const JWT_SIGNING_SERVICES: ReadonlySet<ServiceName> = new Set(['user', 'web3']);
 /** Handlers that hash Idempotency-Key request bodies holding a payment token (keyed: functions/order/adapters/request-hash-key.ts). */
@@ -98,7 +105,7 @@ export class AppStack extends Stack {
         logLevel: config.functions.logLevel,
         applyReservedConcurrency: config.functions.applyReservedConcurrency,
         ...(h.kind === 'custom-resource' && h.stores.includes('postgres') ? { copyDirs: MIGRATION_DIRS } : {}),
-        ...(inVpc ? { vpc: props.vpc, vpcSubnets: props.appSubnets } : {}),
+        ...(inVpc ? { vpc: props.vpc, vpcSubnets: props.appSubnets, allowAllOutbound: !h.stores.some((s) => OUTSIDE_STORES.has(s)) } : {}),
       });
       for (const store of h.stores) this.bindStore(fn, h, store, props);
       if (h.kind === 'authorizer' || JWT_SIGNING_SERVICES.has(h.service)) fn.bindJwtSecret(this.jwtSecret);
@@ -285,6 +292,9 @@ export class AppStack extends Stack {
         return;
       case 'email':
         fn.bindEmail(props.email);
+        return;
+      case 'chain':
+        fn.bindChain(props.chain, props.config.web3);
         return;
       case 'saga':
       case 'saga-describe':

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as docdb from 'aws-cdk-lib/aws-docdb';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -48,9 +48,19 @@ export interface CacheRef {
 }
 
 /**
+ * The EVM chain as the web3 service sees it (store `chain`): the secret holding its JSON-RPC URL.
+ * The chain's settings (id, token, payee...) are stage config (StageConfig.web3), not resources.
+ */
+export interface ChainRef {
+  /** SecretString = the provider's https JSON-RPC URL, put by the operator; a generated placeholder until then. */
+  readonly rpcUrlSecret: secretsmanager.ISecret;
+}
+
+/**
  * Stateful data stores, all in isolated subnets, encrypted at rest and in transit:
  * RDS PostgreSQL + RDS Proxy, DocumentDB (TLS), OpenSearch (VPC, HTTPS only, node-to-node),
- * ElastiCache Valkey/Redis replication group (TLS + AUTH token), DynamoDB idempotency table.
+ * ElastiCache Valkey/Redis replication group (TLS + AUTH token), DynamoDB idempotency table;
+ * and the web3 JSON-RPC URL secret (an operator-set value: it outlives the stateless App stack).
  */
 export class DataStack extends Stack {
   public readonly postgres: PostgresRef;
@@ -58,6 +68,7 @@ export class DataStack extends Stack {
   public readonly search: opensearch.IDomain & ec2.IConnectable;
   public readonly cache: CacheRef;
   public readonly idempotencyTable: dynamodb.ITable;
+  public readonly chain: ChainRef;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -299,5 +310,25 @@ export class DataStack extends Stack {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy,
     });
+
+    // ---- web3: the JSON-RPC provider URL --------------------------------------------------------
+    // Provider URLs embed an API key, so the URL is a secret the operator puts after the first
+    // deploy (docs/cdk.md); no URL is ever in a template. Until then the value is a generated
+    // placeholder: letters and digits only (no ':' or '/'), so it can never look like an http(s) URL
+    // and the web3 function answers 503 naming this secret. Do not change `generateSecretString`
+    // later: CloudFormation would generate a new value over the operator's URL. Kept in this
+    // stateful stack so that replacing the App stack does not lose the operator's value.
+    // Encrypted with the AWS-managed key, like every other secret of the platform.
+    const rpcUrlSecret = new secretsmanager.Secret(this, 'Web3RpcUrl', {
+      description: `${config.prefix} web3 JSON-RPC provider URL (it embeds the provider API key): put by the operator (docs/cdk.md), read by Web3Api`,
+      generateSecretString: { passwordLength: 32, excludePunctuation: true, includeSpace: false },
+      removalPolicy,
+    });
+    acknowledge(rpcUrlSecret, { id: 'AwsSolutions-SMG4', reason: REASONS.providerRotatedSecret });
+    new CfnOutput(this, 'Web3RpcUrlSecretArn', {
+      value: rpcUrlSecret.secretArn,
+      description: 'Put the web3 JSON-RPC URL here: aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string https://...',
+    });
+    this.chain = { rpcUrlSecret };
   }
 }

@@ -34,6 +34,7 @@ const STORE_ENV: Record<StoreRef, string[]> = {
   email: ['NOTIFICATION_SENDER', 'NOTIFICATION_FROM', 'SES_CONFIGURATION_SET'],
   saga: ['STATE_MACHINE_ARN'],
   'saga-describe': ['STATE_MACHINE_ARN'],
+  chain: ['WEB3_CHAIN_ID', 'WEB3_TOKEN_CURRENCY', 'WEB3_MIN_CONFIRMATIONS', 'WEB3_RPC_URL_SECRET_ARN'],
 };
 const VPC_STORES: StoreRef[] = ['postgres', 'docdb', 'opensearch', 'redis', 'kafka-producer'];
 

@@ -1,5 +1,6 @@
 import { ErrorResponseSchema } from '../../../functions/order/domain/schemas';
 import { LoginBodySchema, MeResponseSchema, RegisterBodySchema, RegisterResponseSchema, SessionResponseSchema } from '../../../functions/user/domain/schemas';
+import { CryptoPaymentSchema, NonceResponseSchema, PaymentVerifyBodySchema, SignInResponseSchema, VerifyBodySchema } from '../../../functions/web3/domain/schemas';
 import type { ServiceDef } from '../types';
 
 const bad = { 400: { description: 'Invalid request; issues name each bad field', schema: ErrorResponseSchema } };
@@ -81,7 +82,7 @@ export const notificationService: ServiceDef = {
 
 export const web3Service: ServiceDef = {
   name: 'web3',
-  description: 'Wallet sign-in (SIWE) and crypto payment verification against a JSON-RPC chain.',
+  description: 'Wallet sign-in (SIWE, EIP-4361) and stablecoin payment verification against a JSON-RPC chain.',
   handlers: [
     {
       name: 'Web3Api',
@@ -89,12 +90,50 @@ export const web3Service: ServiceDef = {
       entry: 'functions/web3/handlers/api.ts',
       description: 'POST /web3/nonce, POST /web3/verify, POST /web3/payments/verify',
       routes: [
-        { method: 'POST', path: '/web3/nonce', auth: 'public', summary: 'A SIWE nonce' },
-        { method: 'POST', path: '/web3/verify', auth: 'public', summary: 'Verify a SIWE signature; returns a JWT' },
-        { method: 'POST', path: '/web3/payments/verify', auth: 'user', summary: 'Verify a crypto payment for an order' },
+        {
+          method: 'POST',
+          path: '/web3/nonce',
+          auth: 'public',
+          summary: 'A single-use sign-in nonce, with the domain and chain the SIWE message must name',
+          responses: {
+            200: { description: 'A nonce, live for 5 min', schema: NonceResponseSchema },
+            501: { description: 'Wallet sign-in is not configured (CDK context siweDomain)', schema: ErrorResponseSchema },
+          },
+        },
+        {
+          method: 'POST',
+          path: '/web3/verify',
+          auth: 'public',
+          summary: 'Sign in with Ethereum: verify the signed SIWE message; returns a JWT of a 24 h session',
+          request: { body: VerifyBodySchema },
+          responses: {
+            200: { description: 'A session token for the wallet\'s account (made on its first sign-in)', schema: SignInResponseSchema },
+            ...bad,
+            401: { description: 'SIWE_DOMAIN, SIWE_CHAIN, SIWE_EXPIRED, SIWE_NOT_YET_VALID, SIWE_STALE, SIWE_NONCE or SIWE_SIGNATURE: which check failed', schema: ErrorResponseSchema },
+            503: { description: 'The session store or, for a contract wallet, the chain did not answer; retry', schema: ErrorResponseSchema },
+          },
+        },
+        {
+          method: 'POST',
+          path: '/web3/payments/verify',
+          auth: 'user',
+          summary: 'Verify that an on-chain stablecoin transfer pays one of the caller\'s orders, and record it (safe to retry)',
+          request: { body: PaymentVerifyBodySchema },
+          responses: {
+            200: { description: 'The verified payment (the same body on a retry)', schema: CryptoPaymentSchema },
+            ...bad,
+            403: { description: 'PAYER_NOT_LINKED: the tokens came from a wallet the caller has not signed in with', schema: ErrorResponseSchema },
+            404: { description: 'No such order of the caller', schema: ErrorResponseSchema },
+            409: { description: 'TX_NOT_CONFIRMED (retry later), TX_ALREADY_USED, ORDER_ALREADY_PAID or ORDER_NOT_PAYABLE', schema: ErrorResponseSchema },
+            422: { description: 'TX_NOT_FOUND, TX_FAILED, NO_PAYMENT_IN_TX, UNDERPAID or CURRENCY_MISMATCH', schema: ErrorResponseSchema },
+            501: { description: 'Crypto payments are not configured (CDK context web3PayeeAddress)', schema: ErrorResponseSchema },
+            503: { description: 'The chain did not answer, or its RPC URL secret is not set yet; retry', schema: ErrorResponseSchema },
+          },
+        },
       ],
-      stores: ['redis', 'postgres'],
-      implemented: false,
+      produces: ['payment-events'],
+      stores: ['redis', 'postgres', 'chain', 'kafka-producer'],
+      implemented: true,
     },
   ],
 };
