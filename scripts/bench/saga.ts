@@ -755,7 +755,7 @@ async function direct(): Promise<void> {
     const items = [{ sku: skus[n % skus.length]!, quantity: 1 }];
     const paymentToken = '4242424242424242';
     const userId = `bench-${run}-direct-${n % 50}`;
-    const { orderId } = await placeOrder({ currency: 'EUR' }, { userId, roles: ['customer'] }, { items, paymentToken }, `${run}-direct-${n}`);
+    const { orderId } = await placeOrder({ currency: 'EUR' }, { userId, roles: ['customer'] }, { items, paymentMethod: 'card', paymentToken }, `${run}-direct-${n}`);
     await inventory({ action: 'reserve', orderId, items });
     await payment({ action: 'authorize', orderId, amountCents: 1999, currency: 'EUR' }); // the token comes from the order's row
     await order({ action: 'beginConfirmation', orderId });

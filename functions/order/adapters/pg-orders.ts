@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { getPool, unprepared, withTransaction } from '../../shared/adapters/pg';
-import type { OrderStatus, OrderView } from '../domain/schemas';
+import type { OrderStatus, OrderView, PaymentMethod } from '../domain/schemas';
 import type { StepBody } from '../../shared/idempotency';
 
 /** PostgreSQL adapter of the order service. */
@@ -10,8 +10,9 @@ export interface OrderRow {
   status: OrderStatus;
   amount_cents: string;
   currency: string;
-  /** The customer's provider token; NULL once the order is CONFIRMED or CANCELLED (nothing needs it then). */
+  /** The customer's provider token; NULL once the order is CONFIRMED or CANCELLED (nothing needs it then), and always for a crypto order. */
   payment_token: string | null;
+  payment_method: PaymentMethod;
   request_hash: string | null;
   cancel_error: string | null;
   cancel_cause: string | null;
@@ -32,7 +33,10 @@ export interface NewOrder {
   readonly id: string;
   readonly userId: string;
   readonly currency: string;
-  readonly paymentToken: string;
+  /** @default 'card' */
+  readonly paymentMethod?: PaymentMethod;
+  /** The card token; null for a crypto order. */
+  readonly paymentToken: string | null;
   readonly idempotencyKey: string | undefined;
   readonly requestHash: string;
   readonly items: ReadonlyArray<{ sku: string; quantity: number }>;
@@ -55,8 +59,8 @@ export async function insertOrder(
      pr AS MATERIALIZED (SELECT v.sku, v.q, v.n, inv.price_cents AS p FROM v LEFT JOIN inventory inv ON inv.sku = v.sku),
      ok AS MATERIALIZED (SELECT NOT EXISTS (SELECT 1 FROM pr WHERE pr.p IS NULL) AS ok, (SELECT sum(pr.q * pr.p) FROM pr)::bigint AS amount),
      o AS (
-       INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_token, idempotency_key, request_hash)
-       SELECT $1, $2, 'PENDING', ok.amount, $3, $4, $5, $6 FROM ok WHERE ok.ok
+       INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_token, idempotency_key, request_hash, payment_method)
+       SELECT $1, $2, 'PENDING', ok.amount, $3, $4, $5, $6, $12 FROM ok WHERE ok.ok
        ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id),
      i AS (
        INSERT INTO order_items (order_id, sku, quantity, unit_price_cents)
@@ -81,6 +85,7 @@ export async function insertOrder(
       outbox.eventId,
       outbox.topic,
       JSON.stringify(outbox.payload),
+      o.paymentMethod ?? 'card',
     ],
   );
   const row = r.rows[0];

@@ -4,6 +4,8 @@ import { SkuSchema } from '../../inventory/domain/schemas';
 export const ORDER_EVENT_SOURCE = 'shop.order';
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 100;
+export const PAYMENT_METHODS = ['card', 'crypto'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
 /** POST /orders body. Prices come from the price list (the inventory table), never from the client. */
 export const PlaceOrderBodySchema = z
@@ -12,10 +14,17 @@ export const PlaceOrderBodySchema = z
       .array(z.object({ sku: SkuSchema, quantity: z.number().int().min(1).max(MAX_QUANTITY) }))
       .min(1)
       .max(MAX_LINES),
-    /** Provider payment token. With the sandbox provider: one of its test card numbers (docs/saga.md). */
-    paymentToken: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, '4-64 letters, digits, "_" or "-"'),
+    /**
+     * `card` (default): paid through the provider with `paymentToken`. `crypto`: no token; the
+     * customer pays the total on chain and POST /web3/payments/verify records it (docs/web3.md).
+     */
+    paymentMethod: z.enum(PAYMENT_METHODS).default('card'),
+    /** Provider payment token (card orders only). With the sandbox provider: one of its test card numbers (docs/saga.md). */
+    paymentToken: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/, '4-64 letters, digits, "_" or "-"').optional(),
   })
   .superRefine((body, ctx) => {
+    if (body.paymentMethod === 'card' && body.paymentToken === undefined) ctx.addIssue({ code: 'custom', path: ['paymentToken'], message: 'required for paymentMethod card' });
+    if (body.paymentMethod === 'crypto' && body.paymentToken !== undefined) ctx.addIssue({ code: 'custom', path: ['paymentToken'], message: 'must be absent for paymentMethod crypto (the payment is made on chain)' });
     const seen = new Set<string>();
     body.items.forEach((it, i) => {
       if (seen.has(it.sku)) ctx.addIssue({ code: 'custom', path: ['items', i, 'sku'], message: `duplicate SKU ${it.sku}: put the quantity on one line` });

@@ -28,7 +28,8 @@ export interface PlaceOrderDeps {
  * (adapters/request-hash-key.ts), prefixed `h1:`. The body holds the payment token, and a plain
  * SHA-256 of a card-number-like token could be brute-forced from a copy of the database.
  */
-const bodyText = (body: PlaceOrderBody) => JSON.stringify({ items: body.items, paymentToken: body.paymentToken });
+// A card order's text is what it was before payment methods existed, so their hashes still match.
+const bodyText = (body: PlaceOrderBody) => JSON.stringify(body.paymentMethod === 'crypto' ? { items: body.items, paymentMethod: 'crypto' } : { items: body.items, paymentToken: body.paymentToken });
 const hashOf = async (body: PlaceOrderBody) => `h1:${createHmac('sha256', await requestHashKey()).update(bodyText(body)).digest('hex')}`;
 /** The unkeyed hash of orders placed before the keyed one (stop 17): still accepted for their replays. */
 const legacyHashOf = (body: PlaceOrderBody) => createHash('sha256').update(bodyText(body)).digest('hex');
@@ -54,7 +55,7 @@ export async function placeOrder(deps: PlaceOrderDeps, caller: Caller, body: Pla
   // The prices are read in the insert statement: the stored payload gets data.items / data.amountCents there.
   const draft: OrderCreated = { orderId, userId: caller.userId, items: [], amountCents: 0, currency: deps.currency };
   const { unitPriceCents, outboxId } = await insertOrder(
-    { id: orderId, userId: caller.userId, currency: deps.currency, paymentToken: body.paymentToken, idempotencyKey, requestHash: hash, items: body.items.map((it) => ({ sku: it.sku, quantity: it.quantity })) },
+    { id: orderId, userId: caller.userId, currency: deps.currency, paymentMethod: body.paymentMethod, paymentToken: body.paymentToken ?? null, idempotencyKey, requestHash: hash, items: body.items.map((it) => ({ sku: it.sku, quantity: it.quantity })) },
     { eventId, topic: ORDER_CREATED_TOPIC, payload: envelope({ id: eventId, time, type: 'OrderCreated', version: ORDER_CREATED_VERSION, source: ORDER_EVENT_SOURCE, orderId, data: draft }) },
   );
   const unknown = body.items.flatMap((it, i) => (unitPriceCents[i] != null ? [] : [{ path: `items.${i}.sku`, message: `unknown SKU ${it.sku}` }]));

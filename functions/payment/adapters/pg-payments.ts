@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { getPool } from '../../shared/adapters/pg';
+import { getPool, withTransaction } from '../../shared/adapters/pg';
 import type { PaymentRecord, PaymentStatus } from '../domain/schemas';
 import type { StepBody } from '../../shared/idempotency';
 
@@ -81,15 +81,15 @@ export async function paymentAndSteps(orderId: string): Promise<{ payment: Payme
  * the saga's input or in any event; NULL once the order is CONFIRMED or CANCELLED) and the steps
  * recorded for it. The payment service's only read of `orders`.
  */
-export async function authorizationContext(orderId: string): Promise<{ orderFound: boolean; paymentToken: string | null; steps: Map<string, unknown> }> {
-  const r = await (await getPool()).query<{ found: boolean; payment_token: string | null; steps: Array<{ step: string; result: unknown }> | null }>(
-    `SELECT o.id IS NOT NULL AS found, o.payment_token,
+export async function authorizationContext(orderId: string): Promise<{ orderFound: boolean; paymentMethod: string | null; paymentToken: string | null; steps: Map<string, unknown> }> {
+  const r = await (await getPool()).query<{ found: boolean; payment_method: string | null; payment_token: string | null; steps: Array<{ step: string; result: unknown }> | null }>(
+    `SELECT o.id IS NOT NULL AS found, o.payment_method, o.payment_token,
             (SELECT json_agg(json_build_object('step', m.step, 'result', m.result)) FROM processed_messages m WHERE m.order_id = $1::text) AS steps
      FROM (SELECT 1) AS one LEFT JOIN orders o ON o.id = $1::uuid`,
     [orderId],
   );
   const row = r.rows[0];
-  return { orderFound: row?.found === true, paymentToken: row?.payment_token ?? null, steps: new Map((row?.steps ?? []).map((x) => [x.step, x.result])) };
+  return { orderFound: row?.found === true, paymentMethod: row?.payment_method ?? null, paymentToken: row?.payment_token ?? null, steps: new Map((row?.steps ?? []).map((x) => [x.step, x.result])) };
 }
 
 /** Records a step with an empty result (once: a repeat changes nothing). Its own statement, committed before the caller goes on. */
@@ -110,4 +110,52 @@ export async function forgetRefundBegun(orderId: string, tx?: PoolClient): Promi
 export async function doneSteps(orderId: string): Promise<Map<string, unknown>> {
   const r = await (await getPool()).query<{ step: string; result: unknown }>('SELECT step, result FROM processed_messages WHERE order_id = $1', [orderId]);
   return new Map(r.rows.map((x) => [x.step, x.result]));
+}
+
+/** A verified on-chain payment of an order (the web3 service's record, migration 1765800000000). */
+export interface CryptoPaymentRecord {
+  readonly chainId: number;
+  readonly txHash: string;
+  readonly token: string;
+  readonly payer: string;
+  /** Token base units, a decimal string. */
+  readonly amount: string;
+  readonly amountCents: number;
+  readonly currency: string;
+}
+
+const CRYPTO_COLUMNS = 'chain_id, tx_hash, token, payer, amount::text, amount_cents::text, currency';
+type CryptoRow = { chain_id: number; tx_hash: string; token: string; payer: string; amount: string; amount_cents: string; currency: string };
+const toCrypto = (r: CryptoRow | undefined): CryptoPaymentRecord | undefined =>
+  r && { chainId: r.chain_id, txHash: r.tx_hash, token: r.token, payer: r.payer, amount: r.amount, amountCents: Number(r.amount_cents), currency: r.currency.trim() };
+
+export async function findCryptoPayment(orderId: string): Promise<CryptoPaymentRecord | undefined> {
+  const r = await (await getPool()).query<CryptoRow>(`SELECT ${CRYPTO_COLUMNS} FROM crypto_payments WHERE order_id = $1::uuid`, [orderId]);
+  return toCrypto(r.rows[0]);
+}
+
+/**
+ * The lock that orders a refund's start against a crypto payment's verification of the same order
+ * (functions/web3/adapters/pg-web3.ts takes the same one): a transaction-scoped advisory lock on
+ * (7, hashtext(order id)). Whichever comes second sees the other: a refund that began first makes the
+ * verification refuse; a payment recorded first is found by the refund and given back.
+ */
+export const ORDER_PAYMENT_LOCK = 'SELECT pg_advisory_xact_lock(7, hashtext($1::text))';
+
+/**
+ * Begins a refund: records `payment.refund-begun` (write-ahead, before any provider call; skipped when
+ * already there) and reads the order's crypto payment, in one transaction under ORDER_PAYMENT_LOCK.
+ */
+export async function beginRefund(orderId: string, recordBegun: boolean): Promise<{ paymentMethod: string | undefined; crypto: CryptoPaymentRecord | undefined }> {
+  return withTransaction(async (tx) => {
+    await tx.query(ORDER_PAYMENT_LOCK, [orderId]);
+    if (recordBegun) await tx.query('INSERT INTO processed_messages (order_id, step) VALUES ($1::text, $2::text) ON CONFLICT (order_id, step) DO NOTHING', [orderId, 'payment.refund-begun']);
+    const r = await tx.query<CryptoRow & { payment_method: string }>(
+      `SELECT o.payment_method, ${CRYPTO_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}
+       FROM orders o LEFT JOIN crypto_payments c ON c.order_id = o.id WHERE o.id = $1::uuid`,
+      [orderId],
+    );
+    const row = r.rows[0];
+    return { paymentMethod: row?.payment_method, crypto: row?.tx_hash ? toCrypto(row) : undefined };
+  });
 }

@@ -1,4 +1,4 @@
-import { ConflictError, UnprocessableError } from '../../shared/errors';
+import { ConflictError, DomainError, UnprocessableError } from '../../shared/errors';
 
 /** The provider refused the card (not retryable). `declineCode` is the provider's reason. */
 export class PaymentDeclinedError extends UnprocessableError {
@@ -29,5 +29,24 @@ export class PaymentTokenGoneError extends ConflictError {
   constructor(readonly orderId: string) {
     super(`order ${orderId} has finished and keeps no payment token; nothing to authorize`, 'PAYMENT_TOKEN_GONE');
     this.name = 'PaymentTokenGoneError';
+  }
+}
+
+/**
+ * A crypto order whose on-chain payment is not verified yet (POST /web3/payments/verify). The state
+ * machine retries AuthorizePayment on it for the payment window (its own retrier), then compensates.
+ */
+export class CryptoPaymentPendingError extends DomainError {
+  constructor(readonly orderId: string) {
+    super(`order ${orderId} is paid in crypto and its payment is not verified yet`, 'CRYPTO_PAYMENT_PENDING');
+    this.name = 'CryptoPaymentPendingError';
+  }
+}
+
+/** The verified crypto payment does not cover the order (never expected: the verification compares the same total). */
+export class CryptoPaymentMismatchError extends DomainError {
+  constructor(readonly orderId: string, why: string) {
+    super(`order ${orderId}: the verified crypto payment ${why}`, 'CRYPTO_PAYMENT_MISMATCH');
+    this.name = 'CryptoPaymentMismatchError';
   }
 }

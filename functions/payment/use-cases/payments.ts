@@ -1,8 +1,8 @@
 import { NotFoundError, TransientError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
-import { authorizationContext, captureNormalStatement, captureStatement, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, forgetRefundBegun, paymentAndSteps, recordStep, setStatus } from '../adapters/pg-payments';
-import { PaymentCompensatedError, PaymentNotAuthorizedError, PaymentTokenGoneError } from '../domain/errors';
+import { authorizationContext, beginRefund, captureNormalStatement, captureStatement, findCryptoPayment, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, forgetRefundBegun, paymentAndSteps, setStatus, type CryptoPaymentRecord } from '../adapters/pg-payments';
+import { CryptoPaymentMismatchError, CryptoPaymentPendingError, PaymentCompensatedError, PaymentNotAuthorizedError, PaymentTokenGoneError } from '../domain/errors';
 import type { PaymentProvider } from '../domain/provider';
 import { PAYMENT_EVENT_SOURCE, PAYMENT_TOPIC, type AuthorizeInputT } from '../domain/schemas';
 
@@ -36,6 +36,12 @@ export const REFUND_BEGUN_STEP = 'payment.refund-begun';
 const REFUND_STEPS = [REFUND_STEP, REFUND_BEGUN_STEP];
 const refundStarted = (done: ReadonlyMap<string, unknown>) => REFUND_STEPS.some((s) => done.has(s));
 const key = (orderId: string, step: string) => `${orderId}:${step}`;
+/**
+ * A crypto order's authorization and capture ids: `crypto:<transaction hash>`. The money is settled on
+ * chain when the payment is verified, so there is nothing to hold or capture at a provider.
+ */
+export const CRYPTO_ID_PREFIX = 'crypto:';
+const isCrypto = (authorizationId: string | undefined) => authorizationId?.startsWith(CRYPTO_ID_PREFIX) === true;
 
 export interface PaymentDeps {
   readonly provider: PaymentProvider;
@@ -53,8 +59,13 @@ export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeI
   if (refundStarted(ctx.steps)) throw new PaymentCompensatedError(input.orderId);
   if (ctx.steps.has(AUTHORIZE_STEP)) return ctx.steps.get(AUTHORIZE_STEP) as { authorizationId: string };
   if (!ctx.orderFound) throw new NotFoundError(`order ${input.orderId} not found`);
-  if (ctx.paymentToken === null) throw new PaymentTokenGoneError(input.orderId);
-  const { authorizationId } = await deps.provider.authorize({ idempotencyKey: key(input.orderId, AUTHORIZE_STEP), amountCents: input.amountCents, currency: input.currency, paymentToken: ctx.paymentToken });
+  let authorizationId: string;
+  if (ctx.paymentMethod === 'crypto') {
+    authorizationId = await cryptoAuthorization(input);
+  } else {
+    if (ctx.paymentToken === null) throw new PaymentTokenGoneError(input.orderId);
+    ({ authorizationId } = await deps.provider.authorize({ idempotencyKey: key(input.orderId, AUTHORIZE_STEP), amountCents: input.amountCents, currency: input.currency, paymentToken: ctx.paymentToken }));
+  }
   let result: { authorizationId: string };
   try {
     const row = { orderId: input.orderId, amountCents: input.amountCents, currency: input.currency, authorizationId };
@@ -68,10 +79,23 @@ export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeI
     }));
   } catch (err) {
     // The saga compensated this order between the read above and this step (a late duplicate): release the hold just made, then fail.
-    if (err instanceof PaymentCompensatedError) await deps.provider.void({ idempotencyKey: key(input.orderId, 'payment.void-late'), authorizationId, authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
+    // (A crypto payment is not held anywhere: the refund that compensated found it and gave it back.)
+    if (err instanceof PaymentCompensatedError && !isCrypto(authorizationId)) await deps.provider.void({ idempotencyKey: key(input.orderId, 'payment.void-late'), authorizationId, authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
     throw err;
   }
   return { authorizationId: result.authorizationId };
+}
+
+/**
+ * A crypto order's authorization: its payment verified on chain (the web3 service's record). None yet
+ * is CryptoPaymentPendingError, which the state machine retries for the payment window.
+ */
+async function cryptoAuthorization(input: Omit<AuthorizeInputT, 'action'>): Promise<string> {
+  const paid = await findCryptoPayment(input.orderId);
+  if (!paid) throw new CryptoPaymentPendingError(input.orderId);
+  if (paid.currency !== input.currency) throw new CryptoPaymentMismatchError(input.orderId, `is in ${paid.currency}, the order in ${input.currency}`);
+  if (paid.amountCents < input.amountCents) throw new CryptoPaymentMismatchError(input.orderId, `covers ${paid.amountCents} of ${input.amountCents} cents`);
+  return `${CRYPTO_ID_PREFIX}${paid.txHash}`;
 }
 
 /**
@@ -91,7 +115,10 @@ export async function capturePayment(deps: PaymentDeps, input: { orderId: string
     return done.get(CAPTURE_STEP) as { captureId: string };
   }
   if (!payment) throw new PaymentNotAuthorizedError(input.orderId);
-  const { captureId } = await deps.provider.capture({ idempotencyKey: key(input.orderId, CAPTURE_STEP), authorizationId: payment.authorizationId, amountCents: payment.amountCents });
+  // A crypto payment was settled on chain when it was verified: its capture is the same transaction.
+  const { captureId } = isCrypto(payment.authorizationId)
+    ? { captureId: payment.authorizationId }
+    : await deps.provider.capture({ idempotencyKey: key(input.orderId, CAPTURE_STEP), authorizationId: payment.authorizationId, amountCents: payment.amountCents });
   const event = paymentEvent('PaymentCaptured', input.orderId, { orderId: input.orderId, captureId, amountCents: payment.amountCents, currency: payment.currency });
   const normal = { body: captureNormalStatement(input.orderId, captureId), conflicts: [REFUND_STEP], result: { captureId }, outbox: [event] };
   const replay = (stored: { captureId: string }, now: ReadonlyMap<string, unknown>) => {
@@ -107,7 +134,12 @@ export async function capturePayment(deps: PaymentDeps, input: { orderId: string
   return result;
 }
 
-export type RefundOutcome = { status: 'REFUNDED'; refundId: string } | { status: 'VOIDED'; voidId: string } | { status: 'NOTHING_TO_REFUND'; voidId: string };
+export type RefundOutcome =
+  | { status: 'REFUNDED'; refundId: string }
+  | { status: 'VOIDED'; voidId: string }
+  | { status: 'NOTHING_TO_REFUND'; voidId: string }
+  /** A crypto payment to give back: announced (CryptoRefundDue) for a payout from the shop's wallet. */
+  | { status: 'REFUND_DUE'; refundId: string; txHash: string };
 
 /**
  * Compensation: refunds a capture, voids an authorization, and when no authorization was recorded
@@ -122,9 +154,16 @@ export async function refundPayment(deps: PaymentDeps, input: { orderId: string 
     if (done.has(REFUND_BEGUN_STEP)) await forgetRefundBegun(input.orderId);
     return done.get(REFUND_STEP) as RefundOutcome;
   }
-  if (!done.has(REFUND_BEGUN_STEP)) await recordStep(input.orderId, REFUND_BEGUN_STEP); // before any provider call
+  // Before any provider call, and under the lock the crypto verification takes (adapters/pg-payments.ts).
+  const { paymentMethod, crypto } = await beginRefund(input.orderId, !done.has(REFUND_BEGUN_STEP));
   let outcome: RefundOutcome;
-  if (!before) {
+  if (crypto) {
+    outcome = { status: 'REFUND_DUE', refundId: `crypto-refund-due:${crypto.txHash}`, txHash: crypto.txHash };
+  } else if (paymentMethod === 'crypto') {
+    // Not paid (the payment window ran out, or the order failed first): nothing is held anywhere, and
+    // the begun refund now refuses a late verification of it.
+    outcome = { status: 'NOTHING_TO_REFUND', voidId: '' };
+  } else if (!before) {
     const v = await deps.provider.void({ idempotencyKey: key(input.orderId, VOID_KEY_STEP), authorizeKey: key(input.orderId, AUTHORIZE_STEP) });
     outcome = { status: 'NOTHING_TO_REFUND', voidId: v.voidId };
   } else if (before.status === 'CAPTURED' && before.captureId) {
@@ -142,7 +181,10 @@ export async function refundPayment(deps: PaymentDeps, input: { orderId: string 
     // what never finished, which the sweeper looks for (claimUnsettledOrders).
     await forgetRefundBegun(input.orderId, tx);
     if ((now?.status ?? 'NONE') !== (before?.status ?? 'NONE')) throw new TransientError(`payment of order ${input.orderId} changed while refunding (${before?.status ?? 'NONE'} -> ${now?.status}); retry`);
-    if (now && outcome.status === 'REFUNDED' && now.status !== 'REFUNDED') {
+    if (outcome.status === 'REFUND_DUE') {
+      if (now && now.status !== 'REFUNDED') await setStatus(tx, input.orderId, 'REFUNDED', { refundId: outcome.refundId });
+      enqueue(cryptoRefundDue(input.orderId, crypto!));
+    } else if (now && outcome.status === 'REFUNDED' && now.status !== 'REFUNDED') {
       await setStatus(tx, input.orderId, 'REFUNDED', { refundId: outcome.refundId });
       enqueue(paymentEvent('PaymentRefunded', input.orderId, { orderId: input.orderId, refundId: outcome.refundId, amountCents: now.amountCents, currency: now.currency }));
     } else if (now && outcome.status === 'VOIDED' && now.status === 'AUTHORIZED') {
@@ -152,4 +194,13 @@ export async function refundPayment(deps: PaymentDeps, input: { orderId: string 
     return outcome;
   });
   return result;
+}
+
+/**
+ * CryptoRefundDue: the order was paid on chain and then compensated, so its payment goes back to the
+ * payer from the shop's wallet. The platform holds no key of that wallet: the event is the
+ * operator's payout queue (docs/web3.md).
+ */
+function cryptoRefundDue(orderId: string, paid: CryptoPaymentRecord) {
+  return paymentEvent('CryptoRefundDue', orderId, { orderId, chainId: paid.chainId, txHash: paid.txHash, token: paid.token, payer: paid.payer, amount: paid.amount, amountCents: paid.amountCents, currency: paid.currency });
 }

@@ -30,13 +30,14 @@ export interface PayableOrder {
   readonly id: string;
   readonly user_id: string;
   readonly status: string;
+  readonly payment_method: string;
   readonly amount_cents: string;
   readonly currency: string;
 }
 
-/** The order's owner, state and total (the web3 role reads only these columns). */
+/** The order's owner, state, payment method and total (the web3 role reads only these columns). */
 export async function findOrder(orderId: string): Promise<PayableOrder | undefined> {
-  const r = await (await getPool()).query<PayableOrder>('SELECT id::text, user_id, status, amount_cents::text, currency FROM orders WHERE id = $1::uuid', [orderId]);
+  const r = await (await getPool()).query<PayableOrder>('SELECT id::text, user_id, status, payment_method, amount_cents::text, currency FROM orders WHERE id = $1::uuid', [orderId]);
   return r.rows[0];
 }
 
@@ -55,13 +56,14 @@ export interface CryptoPaymentRow {
 
 const COLUMNS = 'order_id::text, chain_id, tx_hash, token, payer, amount::text, amount_cents::text, currency, block_number::text, verified_at';
 
-/** The payment recorded for a transaction, or for an order. */
-export async function findCryptoPayment(by: { chainId: number; txHash: string } | { orderId: string }): Promise<CryptoPaymentRow | undefined> {
-  const r =
-    'orderId' in by
-      ? await (await getPool()).query<CryptoPaymentRow>(`SELECT ${COLUMNS} FROM crypto_payments WHERE order_id = $1::uuid`, [by.orderId])
-      : await (await getPool()).query<CryptoPaymentRow>(`SELECT ${COLUMNS} FROM crypto_payments WHERE chain_id = $1::int AND tx_hash = $2::text`, [by.chainId, by.txHash.toLowerCase()]);
-  return r.rows[0];
+/**
+ * The payments recorded for this transaction or for this order (at most one each), in ONE statement:
+ * two separate reads could see a concurrent request's payment appear between them.
+ */
+export async function findCryptoPayments(chainId: number, txHash: string, orderId: string): Promise<{ byTx: CryptoPaymentRow | undefined; byOrder: CryptoPaymentRow | undefined }> {
+  const r = await (await getPool()).query<CryptoPaymentRow>(`SELECT ${COLUMNS} FROM crypto_payments WHERE (chain_id = $1::int AND tx_hash = $2::text) OR order_id = $3::uuid`, [chainId, txHash.toLowerCase(), orderId]);
+  const tx = txHash.toLowerCase();
+  return { byTx: r.rows.find((x) => x.chain_id === chainId && x.tx_hash === tx), byOrder: r.rows.find((x) => x.order_id === orderId) };
 }
 
 export interface NewCryptoPayment {
@@ -74,6 +76,23 @@ export interface NewCryptoPayment {
   readonly amountCents: bigint;
   readonly currency: string;
   readonly blockNumber: bigint;
+}
+
+/**
+ * Inside the insert's transaction: takes the lock a refund's start takes (the payment service's
+ * ORDER_PAYMENT_LOCK, the same key) and reads again what may have changed since the checks before the
+ * chain calls: the order's state, and whether the saga began to give the order's money back. After
+ * this, a refund that starts later finds the payment this transaction records.
+ */
+export async function lockForPayment(tx: PoolClient, orderId: string): Promise<{ status: string; refundStarted: boolean } | undefined> {
+  await tx.query('SELECT pg_advisory_xact_lock(7, hashtext($1::text))', [orderId]);
+  const r = await tx.query<{ status: string; refund_started: boolean }>(
+    `SELECT status, EXISTS (SELECT 1 FROM processed_messages m WHERE m.order_id = $1::text AND m.step IN ('payment.refund-begun', 'payment.refund')) AS refund_started
+     FROM orders WHERE id = $1::uuid`,
+    [orderId],
+  );
+  const row = r.rows[0];
+  return row && { status: row.status, refundStarted: row.refund_started };
 }
 
 /** Inserts the verified payment; a unique violation says which key was taken (see `takenKey`). */

@@ -58,10 +58,10 @@ export class OrderAlreadyPaidError extends ConflictError {
   }
 }
 
-/** 409: the order is in a state that takes no payment. */
+/** 409: the order takes no crypto payment: a card order, a finished or cancelling one, or one the saga began to compensate. */
 export class OrderNotPayableError extends ConflictError {
-  constructor(status: string) {
-    super(`orderId: the order is ${status} and takes no payment`, 'ORDER_NOT_PAYABLE');
+  constructor(why: string) {
+    super(`orderId: ${why}`, 'ORDER_NOT_PAYABLE');
   }
 }
 

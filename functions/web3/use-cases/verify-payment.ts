@@ -6,26 +6,34 @@ import type { Caller } from '../../shared/http';
 import { enqueue, publishNow } from '../../shared/outbox';
 import type { Web3Config } from '../config';
 import { chain } from '../adapters/chain';
-import { findCryptoPayment, findOrder, insertCryptoPayment, takenKey, walletsOf, type CryptoPaymentRow } from '../adapters/pg-web3';
+import { findCryptoPayments, findOrder, insertCryptoPayment, lockForPayment, takenKey, walletsOf, type CryptoPaymentRow } from '../adapters/pg-web3';
 import { OrderAlreadyPaidError, OrderNotPayableError, PaymentNotAcceptedError, TxAlreadyUsedError, Web3NotConfiguredError } from '../domain/errors';
 import { assessPayment, currencyDigits, minorUnitsToTokenUnits } from '../domain/payment';
 import { PAYMENT_EVENTS_TOPIC, WEB3_EVENT_SOURCE, type CryptoPayment, type CryptoPaymentVerified, type PaymentVerifyBody } from '../domain/schemas';
 
-/** States of an order that take a payment: a CANCELLED order takes none. */
-const PAYABLE = new Set(['PENDING', 'CONFIRMED']);
+/**
+ * A crypto order takes its payment while the saga waits for it (PENDING). A CONFIRMED one was paid
+ * (a retry of that verification is answered from the record before this check); CONFIRMING,
+ * CANCELLING and CANCELLED ones take none.
+ */
+const PAYABLE = new Set(['PENDING']);
+const notPayable = (status: string) => new OrderNotPayableError(`the order is ${status} and takes no payment`);
 
 /**
  * Verifies that an on-chain transaction pays one of the caller's orders, and records it.
  *
  * Answers from the record when the same transaction was verified for the same order before (no chain
  * call, the same body): the route is safe to retry. Otherwise:
- *  - the order must be the caller's (else 404, as for an order that does not exist), payable, in the
- *    token's currency, and not paid by another transaction;
+ *  - the order must be the caller's (else 404, as for an order that does not exist), a crypto order
+ *    still waiting for its payment (PENDING), in the token's currency, and not paid by another
+ *    transaction;
  *  - the transaction must not have paid another order;
  *  - the chain must show it succeeded, with WEB3_MIN_CONFIRMATIONS, moving at least the order's total
  *    of the token to the shop's wallet, from wallets the caller signed in with (domain/payment.ts);
- *  - then the payment row and its CryptoPaymentVerified event are written in one transaction and the
- *    event is published right after the commit (the outbox relay sends it if that fails).
+ *  - then, under the lock a refund's start takes, the order is read again (still PENDING, no refund
+ *    begun) and the payment row and its CryptoPaymentVerified event are written in one transaction;
+ *    the event is published right after the commit (the outbox relay sends it if that fails). The
+ *    saga's AuthorizePayment, retrying while it waits, finds the row and the order goes on.
  * Two requests racing for the same transaction or order: the unique keys let one in; the other gets
  * the same answer as a later request would (a replay, or 409).
  */
@@ -40,7 +48,8 @@ export async function verifyPayment(config: Web3Config, caller: Caller, body: Pa
 
   const known = await recorded(config, body.orderId, txHash);
   if (known) return known;
-  if (!PAYABLE.has(order.status)) throw new OrderNotPayableError(order.status);
+  if (order.payment_method !== 'crypto') throw new OrderNotPayableError(`the order is paid by ${order.payment_method}, not in crypto`);
+  if (!PAYABLE.has(order.status)) throw notPayable(order.status);
   const currency = order.currency.trim();
   if (currency !== config.WEB3_TOKEN_CURRENCY) {
     throw new PaymentNotAcceptedError(`orderId: the order is in ${currency}; the accepted token is pegged to ${config.WEB3_TOKEN_CURRENCY}`, 'CURRENCY_MISMATCH');
@@ -74,6 +83,9 @@ export async function verifyPayment(config: Web3Config, caller: Caller, body: Pa
   let out;
   try {
     out = await withTransaction(async (tx) => {
+      const now = await lockForPayment(tx, order.id);
+      if (!now || !PAYABLE.has(now.status)) throw notPayable(now?.status ?? 'gone');
+      if (now.refundStarted) throw new OrderNotPayableError('the order is being compensated (its payment window ran out, or a step failed)');
       const row = await insertCryptoPayment(tx, { ...data, amount: accepted.amount, amountCents, blockNumber: accepted.blockNumber });
       const rows = await enqueue(tx, [{ topic: PAYMENT_EVENTS_TOPIC, key: order.id, event }]);
       return { row, rows };
@@ -91,12 +103,11 @@ export async function verifyPayment(config: Web3Config, caller: Caller, body: Pa
 
 /** The earlier verification of this transaction for this order; a 409 when either is taken otherwise. */
 async function recorded(config: Web3Config, orderId: string, txHash: string): Promise<CryptoPayment | undefined> {
-  const byTx = await findCryptoPayment({ chainId: config.WEB3_CHAIN_ID, txHash });
+  const { byTx, byOrder } = await findCryptoPayments(config.WEB3_CHAIN_ID, txHash, orderId);
   if (byTx) {
     if (byTx.order_id === orderId) return toPayment(byTx);
     throw new TxAlreadyUsedError();
   }
-  const byOrder = await findCryptoPayment({ orderId });
   if (byOrder) throw new OrderAlreadyPaidError(byOrder.tx_hash);
   return undefined;
 }

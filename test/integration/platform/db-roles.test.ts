@@ -126,6 +126,9 @@ const CAN: Record<DbService, Array<[string, string, unknown[]?]>> = {
     ['writes an outbox row (general path)', "INSERT INTO outbox (event_id, topic, message_key, payload) VALUES ($1::uuid, 'payment-events', 'k', '{}'::jsonb)", [id()]],
     ['records that a refund began', "INSERT INTO processed_messages (order_id, step) VALUES ($1, 'payment.refund-begun') ON CONFLICT (order_id, step) DO NOTHING", [id()]],
     ['forgets it with the refund', 'SELECT saga_refund_finished($1::text)', [id()]],
+    ['reads the order\'s payment method', 'SELECT payment_method FROM orders WHERE id = $1::uuid', [id()]],
+    ['reads the order\'s verified crypto payment', 'SELECT chain_id, tx_hash, token, payer, amount, amount_cents, currency FROM crypto_payments WHERE order_id = $1::uuid', [id()]],
+    ['takes the order payment lock', 'SELECT pg_advisory_xact_lock(7, hashtext($1::text))', [id()]],
   ],
   user: [
     ['registers', 'INSERT INTO users (id, email, password_hash, name) VALUES ($1::uuid, $2, $3, NULL) RETURNING roles, created_at', [id(), `${Date.now()}@db-roles.example`, 'x'.repeat(60)]],
@@ -143,7 +146,9 @@ const CAN: Record<DbService, Array<[string, string, unknown[]?]>> = {
   web3: [
     ['makes or finds a wallet account', `INSERT INTO wallet_accounts (address, user_id) VALUES ($1, $2::uuid) ON CONFLICT (address) DO UPDATE SET last_sign_in_at = now() RETURNING user_id, (xmax = 0) AS created`, [`0x${id().replace(/-/g, '').padEnd(40, '0')}`, id()]],
     ['reads a user\'s wallets', 'SELECT address FROM wallet_accounts WHERE user_id = $1::uuid', [id()]],
-    ['reads an order\'s owner, state and total', 'SELECT id, user_id, status, amount_cents, currency FROM orders WHERE id = $1::uuid', [id()]],
+    ['reads an order\'s owner, state, method and total', 'SELECT id, user_id, status, payment_method, amount_cents, currency FROM orders WHERE id = $1::uuid', [id()]],
+    ['sees whether the order\'s refund began', "SELECT EXISTS (SELECT 1 FROM processed_messages m WHERE m.order_id = $1::text AND m.step IN ('payment.refund-begun', 'payment.refund'))", [id()]],
+    ['takes the order payment lock', 'SELECT pg_advisory_xact_lock(7, hashtext($1::text))', [id()]],
     ['reads crypto payments', 'SELECT * FROM crypto_payments WHERE order_id = $1::uuid', [id()]],
     ['writes an outbox row', OUTBOX_ROW, [id()]],
     ['forgets sent rows', 'DELETE FROM outbox WHERE id = ANY($1::bigint[])', [[-1]]],
@@ -181,6 +186,8 @@ const CANNOT: Record<DbService, Array<[string, string, unknown[]?]>> = {
     ['read the outbox', 'SELECT * FROM outbox LIMIT 1'],
     ['delete outbox rows', 'DELETE FROM outbox WHERE false'],
     ['read reservations', 'SELECT * FROM reservations LIMIT 1'],
+    ['change a recorded crypto payment', 'UPDATE crypto_payments SET amount = 1 WHERE false'],
+    ['read wallet accounts', 'SELECT * FROM wallet_accounts LIMIT 1'],
   ],
   user: [
     ['read orders', 'SELECT * FROM orders LIMIT 1'],
@@ -204,6 +211,8 @@ const CANNOT: Record<DbService, Array<[string, string, unknown[]?]>> = {
     ['read users', 'SELECT * FROM users LIMIT 1'],
     ['read card payments', 'SELECT * FROM payments LIMIT 1'],
     ['change a recorded crypto payment', 'UPDATE crypto_payments SET amount = 1 WHERE false'],
+    ['read step results', 'SELECT result FROM processed_messages LIMIT 1'],
+    ['record a saga step', "INSERT INTO processed_messages (order_id, step) VALUES ('x', 'y')"],
     ['delete a recorded crypto payment', 'DELETE FROM crypto_payments WHERE false'],
     ['move a wallet to another account', 'UPDATE wallet_accounts SET user_id = user_id WHERE false'],
     ['read outbox payloads', 'SELECT payload FROM outbox LIMIT 1'],

@@ -262,13 +262,15 @@ export async function collectTopic(topics: string[]): Promise<{ messages: Array<
 export async function placeUndelivered(
   userId: string,
   items: ReadonlyArray<{ sku: string; quantity: number }>,
+  /** A card token, or 'crypto' for an order paid on chain (no token). */
   paymentToken: string,
   ageSeconds = 0,
 ): Promise<{ orderId: string; event: ReturnType<typeof envelope>; data: OrderCreated }> {
   const orderId = randomUUID();
   const draft: OrderCreated = { orderId, userId, items: [], amountCents: 0, currency: 'EUR' };
+  const crypto = paymentToken === 'crypto';
   const { unitPriceCents, outboxId } = await insertOrder(
-    { id: orderId, userId, currency: 'EUR', paymentToken, idempotencyKey: undefined, requestHash: 'test', items },
+    { id: orderId, userId, currency: 'EUR', paymentMethod: crypto ? 'crypto' : 'card', paymentToken: crypto ? null : paymentToken, idempotencyKey: undefined, requestHash: 'test', items },
     { eventId: randomUUID(), topic: 'order-created', payload: envelope({ type: 'OrderCreated', version: ORDER_CREATED_VERSION, source: 'shop.order', orderId, data: draft }) },
   );
   if (outboxId === undefined) throw new Error(`placeUndelivered: unknown SKU among ${items.map((i) => i.sku).join(', ')} (prices ${JSON.stringify(unitPriceCents)})`);

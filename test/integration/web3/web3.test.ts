@@ -10,32 +10,26 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { decodeJwt } from 'jose';
-import { createPublicClient, createWalletClient, http, parseUnits, type Hex, type PrivateKeyAccount } from 'viem';
+import { type Hex, type PrivateKeyAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { foundry } from 'viem/chains';
-import { createSiweMessage } from 'viem/siwe';
 import { startPlatform, createTopics, type Platform } from '../../../local/runtime';
 import { endpoints } from '../../../local/engines/endpoints';
-import { LOCAL_CHAIN, ensureLocalToken, fundLocalAccount, mintLocalToken } from '../../../local/engines/chain';
+import { LOCAL_CHAIN, ensureLocalToken } from '../../../local/engines/chain';
 import { localWeb3Env } from '../../../local/runtime/env';
 import { manifest } from '../../../lib/manifest';
 import { closeProducer } from '../../../functions/shared/adapters/kafka';
 import { closeRedis } from '../../../functions/shared/adapters/redis';
-import { ChainUnavailableError, PaymentNotConfirmedError } from '../../../functions/web3/domain/errors';
-import { ERC20_ABI } from '../../../functions/web3/domain/payment';
+import { ChainUnavailableError, OrderNotPayableError, PaymentNotConfirmedError } from '../../../functions/web3/domain/errors';
 import { web3Config } from '../../../functions/web3/config';
 import { resetChain } from '../../../functions/web3/adapters/chain';
 import { verifyPayment } from '../../../functions/web3/use-cases/verify-payment';
 import { RUN, closeDb, collectTopic, db, migrate, seedSku, until, type TopicCollector } from '../saga/helpers';
+import { call as callAt, chainClient, pay, rpcUrl, signIn as signInAt, siweMessage as siweMessageAt, wallet, type Res } from './helpers';
 
 jest.setTimeout(60000);
 
-const rpcUrl = endpoints().chainRpcUrl;
 /** The local token stands for the shop's currency (local/runtime/env.ts). */
 const SHOP_CURRENCY = localWeb3Env().WEB3_TOKEN_CURRENCY!;
-const transport = http(rpcUrl);
-const chainClient = createPublicClient({ chain: foundry, transport });
-const TRANSFER_ABI = [...ERC20_ABI, { type: 'function', name: 'transfer', stateMutability: 'nonpayable', inputs: [{ name: 'to', type: 'address' }, { name: 'value', type: 'uint256' }], outputs: [{ type: 'bool' }] }] as const;
 
 let p: Platform;
 let redis: Redis;
@@ -55,54 +49,16 @@ afterAll(async () => {
   await closeDb();
 });
 
-interface Res {
-  status: number;
-  body: any;
-}
-async function call(method: string, path: string, opts: { body?: unknown; token?: string; authorization?: string } = {}): Promise<Res> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.authorization) headers.authorization = opts.authorization;
-  const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-  const res = await fetch(`${p.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, opts: Parameters<typeof callAt>[3] = {}) => callAt(p.url, method, path, opts);
 const paths = (r: Res): string[] => (r.body?.error?.issues ?? []).map((i: { path: string }) => i.path);
-
-/** A new wallet with gas money and `lusd` of the stablecoin. */
-async function wallet(lusd = '100'): Promise<PrivateKeyAccount> {
-  const a = privateKeyToAccount(generatePrivateKey());
-  await fundLocalAccount(rpcUrl, a.address, parseUnits('1', 18));
-  if (lusd !== '0') await mintLocalToken(rpcUrl, a.address, parseUnits(lusd, LOCAL_CHAIN.tokenDecimals));
-  return a;
-}
-
-/** The SIWE message a dapp builds from POST /web3/nonce's answer. */
-async function siweMessage(a: PrivateKeyAccount, over: Partial<Parameters<typeof createSiweMessage>[0]> = {}): Promise<string> {
-  const n = await call('POST', '/web3/nonce');
-  expect(n.status).toBe(200);
-  return createSiweMessage({ address: a.address, chainId: n.body.chainId, domain: n.body.domain, nonce: n.body.nonce, uri: `http://${n.body.domain}/`, version: '1', issuedAt: new Date(), statement: 'Sign in to the shop', ...over });
-}
-async function signIn(a: PrivateKeyAccount): Promise<{ token: string; userId: string; created: boolean; address: string }> {
-  const message = await siweMessage(a);
-  const r = await call('POST', '/web3/verify', { body: { message, signature: await a.signMessage({ message }) } });
-  expect(r.status).toBe(200);
-  return r.body;
-}
-
-/** Sends `amount` of the local stablecoin from the wallet (to the shop by default); returns the mined transaction's hash. */
-async function pay(a: PrivateKeyAccount, amount: string, to: Hex = LOCAL_CHAIN.payeeAddress, opts: { gas?: bigint } = {}): Promise<Hex> {
-  const w = createWalletClient({ account: a, chain: foundry, transport });
-  const hash = await w.writeContract({ address: LOCAL_CHAIN.tokenAddress, abi: TRANSFER_ABI, functionName: 'transfer', args: [to, parseUnits(amount, LOCAL_CHAIN.tokenDecimals)], ...opts });
-  await chainClient.waitForTransactionReceipt({ hash });
-  return hash;
-}
+const siweMessage = (a: PrivateKeyAccount, over: Parameters<typeof siweMessageAt>[2] = {}) => siweMessageAt(p.url, a, over);
+const signIn = (a: PrivateKeyAccount) => signInAt(p.url, a);
 
 /** An order row of the user (the order service's table; the saga does not run in this file). */
-async function order(userId: string, cents: number, over: { status?: string; currency?: string } = {}): Promise<string> {
+async function order(userId: string, cents: number, over: { status?: string; currency?: string; method?: 'card' | 'crypto' } = {}): Promise<string> {
   const id = randomUUID();
-  await db().query('INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_token) VALUES ($1, $2, $3, $4, $5, NULL)', [id, userId, over.status ?? 'PENDING', cents, over.currency ?? SHOP_CURRENCY]);
+  const method = over.method ?? 'crypto';
+  await db().query('INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_method, payment_token) VALUES ($1, $2, $3, $4, $5, $6, $7)', [id, userId, over.status ?? 'PENDING', cents, over.currency ?? SHOP_CURRENCY, method, method === 'card' ? '4242424242424242' : null]);
   return id;
 }
 const verify = (token: string | undefined, body: unknown) => call('POST', '/web3/payments/verify', { body, ...(token ? { token } : {}) });
@@ -300,6 +256,8 @@ describe('POST /web3/payments/verify', () => {
       ['another user\'s order', await order(other.userId, 100), 404, 'NOT_FOUND'],
       ['no such order', randomUUID(), 404, 'NOT_FOUND'],
       ['a cancelled order', await order(s.userId, 100, { status: 'CANCELLED' }), 409, 'ORDER_NOT_PAYABLE'],
+      ['an order the customer is cancelling', await order(s.userId, 100, { status: 'CANCELLING' }), 409, 'ORDER_NOT_PAYABLE'],
+      ['a card order', await order(s.userId, 100, { method: 'card' }), 409, 'ORDER_NOT_PAYABLE'],
       ['an order in another currency', await order(s.userId, 100, { currency: SHOP_CURRENCY === 'CHF' ? 'USD' : 'CHF' }), 422, 'CURRENCY_MISMATCH'],
     ];
     for (const [what, orderId, status, code] of cases) {
@@ -344,7 +302,7 @@ describe('POST /web3/payments/verify', () => {
     const a = await wallet();
     const s = await signIn(a);
     const skuId = await seedSku(`web3-${RUN}`, 5, 1999);
-    const placed = await call('POST', '/orders', { token: s.token, body: { items: [{ sku: skuId, quantity: 2 }], paymentToken: 'crypto-wallet' } });
+    const placed = await call('POST', '/orders', { token: s.token, body: { items: [{ sku: skuId, quantity: 2 }], paymentMethod: 'crypto' } });
     expect(placed.status).toBe(202);
     const orderId = placed.body.orderId as string;
     const r = await verify(s.token, { orderId, txHash: await pay(a, '39.98') });
@@ -369,6 +327,18 @@ describe('verifyPayment against the chain (the use case, with this file\'s own s
     expect(short).toMatchObject({ confirmations: 1, required: 3 });
     await chainClient.request({ method: 'anvil_mine' as never, params: ['0x2'] as never });
     expect((await verifyPayment(config, caller, { orderId, txHash })).orderId).toBe(orderId);
+  });
+
+  it('refuses a payment once the saga began to compensate the order (its refund began), and records nothing', async () => {
+    const a = await wallet();
+    const s = await signIn(a);
+    const orderId = await order(s.userId, 100);
+    const txHash = await pay(a, '1');
+    await db().query("INSERT INTO processed_messages (order_id, step) VALUES ($1, 'payment.refund-begun')", [orderId]);
+    const err = await verifyPayment(base(), { userId: s.userId, roles: [] }, { orderId, txHash }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OrderNotPayableError);
+    expect((err as Error).message).toContain('being compensated');
+    expect((await db().query('SELECT 1 FROM crypto_payments WHERE order_id = $1', [orderId])).rowCount).toBe(0);
   });
 
   it('a chain that does not answer is a 503 (ChainUnavailableError), and nothing is recorded', async () => {
