@@ -126,6 +126,15 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
+    // A crypto order compensated after its on-chain payment was verified: the money is in the shop's
+    // wallet and goes back only by hand (the CryptoRefundDue event on payment-events says to whom).
+    alarm('CryptoRefundsDue', {
+      alarmDescription: 'Crypto payments to pay back by hand (Shop/CryptoRefundsDue, service=payment): read the CryptoRefundDue events on payment-events (payer, token, amount, txHash) and pay them from the shop wallet',
+      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'CryptoRefundsDue', dimensionsMap: { service: 'payment' }, period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
     // SES puts an account under review above a 5% bounce rate (and pauses sending at 10%): alarm first.
     alarm('SesBounceRate', {
       alarmDescription: 'The SES bounce rate is above 4% (AWS/SES Reputation.BounceRate): SES reviews the account above 5% and may pause sending; check the FAILED notifications and where the bounced addresses come from',
@@ -299,6 +308,13 @@ export class ObservabilityStack extends Stack {
               new cloudwatch.Metric({ namespace: 'AWS/SES', metricName: 'Reputation.ComplaintRate', statistic: 'Maximum', period: Duration.hours(1), label: 'complaint rate' }),
             ],
             leftAnnotations: [{ value: 0.05, label: 'SES reviews above 5% bounces' }],
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Crypto payments: verified, refunds due',
+            width: 12,
+            left: [expr(search('CryptoPaymentsVerified'), 'verified'), expr(search('CryptoRefundsDue'), 'refunds due (alarm above 0)')],
           }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms })],

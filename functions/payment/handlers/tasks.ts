@@ -1,4 +1,6 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
+import { metrics } from '../../shared/powertools';
 import { loadConfig } from '../../shared/config';
 import { taskHandler } from '../../shared/saga-task';
 import { ResilientPaymentProvider } from '../adapters/resilient-provider';
@@ -26,7 +28,12 @@ export const provider = new ResilientPaymentProvider(new SandboxPaymentProvider(
   breakerThreshold: config.PAYMENT_BREAKER_THRESHOLD,
   halfOpenAfterMs: config.PAYMENT_BREAKER_HALF_OPEN_MS,
 });
-const deps = { provider };
+/** A crypto payment to pay back by hand: counted (Shop/CryptoRefundsDue, alarmed) beside its CryptoRefundDue event. */
+const onCryptoRefundDue = (): void => {
+  metrics.addMetric('CryptoRefundsDue', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+};
+const deps = { provider, onCryptoRefundDue };
 
 /** PaymentTasks: AuthorizePayment, CapturePayment, RefundPayment (refund or void) states. */
 export const handler = taskHandler('payment', {

@@ -45,6 +45,8 @@ const isCrypto = (authorizationId: string | undefined) => authorizationId?.start
 
 export interface PaymentDeps {
   readonly provider: PaymentProvider;
+  /** Called once per crypto payment announced for a payout (a replayed refund does not call it): the metric. */
+  readonly onCryptoRefundDue?: () => void;
 }
 
 const paymentEvent = (type: string, orderId: string, data: unknown) => ({ topic: PAYMENT_TOPIC, key: orderId, event: envelope({ type, source: PAYMENT_EVENT_SOURCE, orderId, data }) });
@@ -175,6 +177,7 @@ export async function refundPayment(deps: PaymentDeps, input: { orderId: string 
   } else {
     outcome = before.status === 'REFUNDED' ? { status: 'REFUNDED', refundId: before.refundId ?? '' } : { status: 'VOIDED', voidId: '' };
   }
+  let announced = false;
   const { result } = await runStepOnce({ ns: 'payment', orderId: input.orderId, step: REFUND_STEP }, async ({ tx, enqueue }) => {
     const now = await findPayment(input.orderId, tx, true);
     // The refund's own record replaces its begun record (same transaction): what is left begun is
@@ -184,6 +187,7 @@ export async function refundPayment(deps: PaymentDeps, input: { orderId: string 
     if (outcome.status === 'REFUND_DUE') {
       if (now && now.status !== 'REFUNDED') await setStatus(tx, input.orderId, 'REFUNDED', { refundId: outcome.refundId });
       enqueue(cryptoRefundDue(input.orderId, crypto!));
+      announced = true;
     } else if (now && outcome.status === 'REFUNDED' && now.status !== 'REFUNDED') {
       await setStatus(tx, input.orderId, 'REFUNDED', { refundId: outcome.refundId });
       enqueue(paymentEvent('PaymentRefunded', input.orderId, { orderId: input.orderId, refundId: outcome.refundId, amountCents: now.amountCents, currency: now.currency }));
@@ -193,6 +197,7 @@ export async function refundPayment(deps: PaymentDeps, input: { orderId: string 
     }
     return outcome;
   });
+  if (announced) deps.onCryptoRefundDue?.();
   return result;
 }
 

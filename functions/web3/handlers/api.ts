@@ -1,4 +1,6 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { NotFoundError } from '../../shared/errors';
+import { metrics } from '../../shared/powertools';
 import { httpHandler, json, parseBody, requireCaller } from '../../shared/http';
 import { web3Config } from '../config';
 import { PaymentVerifyBodySchema, VerifyBodySchema } from '../domain/schemas';
@@ -6,6 +8,11 @@ import { issueNonce, signIn } from '../use-cases/sign-in';
 import { verifyPayment } from '../use-cases/verify-payment';
 
 const config = web3Config();
+/** A payment recorded now (not a replay): Shop/CryptoPaymentsVerified. */
+const onVerified = (): void => {
+  metrics.addMetric('CryptoPaymentsVerified', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+};
 
 /** Web3Api: POST /web3/nonce, POST /web3/verify, POST /web3/payments/verify (thin adapter). */
 export const handler = httpHandler(async (event) => {
@@ -16,7 +23,7 @@ export const handler = httpHandler(async (event) => {
       return json(200, await signIn(config, parseBody(event, VerifyBodySchema)));
     case 'POST /web3/payments/verify': {
       const caller = requireCaller(event);
-      return json(200, await verifyPayment(config, caller, parseBody(event, PaymentVerifyBodySchema)));
+      return json(200, await verifyPayment(config, caller, parseBody(event, PaymentVerifyBodySchema), { onVerified }));
     }
     default:
       throw new NotFoundError(`no route ${event.httpMethod} ${event.resource}`);

@@ -37,7 +37,7 @@ const notPayable = (status: string) => new OrderNotPayableError(`the order is ${
  * Two requests racing for the same transaction or order: the unique keys let one in; the other gets
  * the same answer as a later request would (a replay, or 409).
  */
-export async function verifyPayment(config: Web3Config, caller: Caller, body: PaymentVerifyBody): Promise<CryptoPayment> {
+export async function verifyPayment(config: Web3Config, caller: Caller, body: PaymentVerifyBody, hooks: { readonly onVerified?: () => void } = {}): Promise<CryptoPayment> {
   if (!config.WEB3_PAYEE_ADDRESS || !config.WEB3_TOKEN_ADDRESS) {
     throw new Web3NotConfiguredError('crypto payments', 'WEB3_PAYEE_ADDRESS and WEB3_TOKEN_ADDRESS, CDK context web3PayeeAddress and web3TokenAddress');
   }
@@ -97,6 +97,7 @@ export async function verifyPayment(config: Web3Config, caller: Caller, body: Pa
     if (raced) return raced;
     throw err;
   }
+  hooks.onVerified?.();
   await publishNow(out.rows);
   return toPayment(out.row);
 }

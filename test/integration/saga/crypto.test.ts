@@ -17,6 +17,8 @@ import { ensureLocalToken } from '../../../local/engines/chain';
 import { createTopics, startPlatform, type Platform } from '../../../local/runtime';
 import { manifest } from '../../../lib/manifest';
 import { call, pay, rpcUrl, signIn, wallet } from '../web3/helpers';
+import type { PaymentProvider } from '../../../functions/payment/domain/provider';
+import { refundPayment } from '../../../functions/payment/use-cases/payments';
 import {
   closeDb,
   collectTopic,
@@ -133,6 +135,26 @@ describe('a crypto order through the saga', () => {
     expect(due[0]!.event.data).toMatchObject({ orderId: o.orderId, txHash, payer: o.a.address.toLowerCase(), amount: '25000000000000000000', amountCents: 2500, currency: 'EUR' });
     // Nothing went to the card provider: no void, no refund there.
     expect((await sagaOf(p, o.orderId)).output ?? '').not.toContain('VOIDED');
+  });
+});
+
+describe('RefundPayment of a paid crypto order (the use case)', () => {
+  it('announces the payment once, counts it once, and calls no provider; a repeat replays the outcome', async () => {
+    const o = await cryptoOrder('direct-refund');
+    const txHash = await pay(o.a, '25');
+    expect((await o.verify(txHash)).status).toBe(200);
+    const untouchable = new Proxy({} as PaymentProvider, { get: (_t, prop) => (prop === 'name' ? 'untouchable' : () => Promise.reject(new Error(`the provider was called: ${String(prop)}`))) });
+    let counted = 0;
+    const deps = { provider: untouchable, onCryptoRefundDue: () => void counted++ };
+    const first = await refundPayment(deps, { orderId: o.orderId });
+    expect(first).toEqual({ status: 'REFUND_DUE', refundId: `crypto-refund-due:${txHash}`, txHash });
+    expect(await refundPayment(deps, { orderId: o.orderId })).toEqual(first);
+    expect(counted).toBe(1);
+    const due = await until('the CryptoRefundDue', async () => {
+      const events = (await eventsOfOrder(o.orderId, kafka)).filter((e) => e.event.type === 'CryptoRefundDue');
+      return events.length > 0 ? events : undefined;
+    });
+    expect(due).toHaveLength(1);
   });
 });
 
