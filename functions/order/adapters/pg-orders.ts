@@ -263,6 +263,7 @@ function view(row: OrderRow, items: OrderView['items']): OrderView {
     items,
     amountCents: Number(row.amount_cents),
     currency: row.currency.trim(),
+    paymentMethod: row.payment_method ?? 'card',
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     ...((row.status === 'CANCELLED' || row.status === 'CANCELLING') && row.cancel_error ? { failure: { error: row.cancel_error, cause: row.cancel_cause ?? '' } } : {}),

@@ -59,6 +59,8 @@ export const OrderViewSchema = z.object({
   items: z.array(OrderLineSchema),
   amountCents: z.number().int(),
   currency: z.string(),
+  /** `crypto`: the saga waits for the on-chain payment (POST /web3/payments/verify) while PENDING. */
+  paymentMethod: z.enum(PAYMENT_METHODS),
   createdAt: z.string(),
   updatedAt: z.string(),
   /** Why a CANCELLED (or CANCELLING) order was cancelled: the error name that caused it and its cause. */

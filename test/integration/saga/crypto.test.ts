@@ -167,6 +167,7 @@ describe('POST /orders with paymentMethod', () => {
     const ok = await post({ items: [{ sku, quantity: 1 }], paymentMethod: 'crypto' });
     expect(ok.status).toBe(202);
     expect((await db().query('SELECT payment_method, payment_token FROM orders WHERE id = $1', [ok.body.orderId])).rows).toEqual([{ payment_method: 'crypto', payment_token: null }]);
+    expect((await call(p.url, 'GET', `/orders/${ok.body.orderId}`, { token: session.token })).body).toMatchObject({ orderId: ok.body.orderId, status: 'PENDING', paymentMethod: 'crypto' });
     for (const body of [{ items: [{ sku, quantity: 1 }], paymentMethod: 'crypto', paymentToken: '4242424242424242' }, { items: [{ sku, quantity: 1 }], paymentMethod: 'card' }, { items: [{ sku, quantity: 1 }] }]) {
       const r = await post(body);
       expect([JSON.stringify(body), r.status, r.body.error.issues.map((i: { path: string }) => i.path)]).toEqual([JSON.stringify(body), 400, ['paymentToken']]);
