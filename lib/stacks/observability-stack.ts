@@ -129,8 +129,16 @@ export class ObservabilityStack extends Stack {
     // A crypto order compensated after its on-chain payment was verified: the money is in the shop's
     // wallet and goes back only by hand (the CryptoRefundDue event on payment-events says to whom).
     alarm('CryptoRefundsDue', {
-      alarmDescription: 'Crypto payments to pay back by hand (Shop/CryptoRefundsDue, service=payment): read the CryptoRefundDue events on payment-events (payer, token, amount, txHash) and pay them from the shop wallet',
-      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'CryptoRefundsDue', dimensionsMap: { service: 'payment' }, period: Duration.minutes(5), statistic: 'Sum' }),
+      alarmDescription: 'Crypto payments to pay back by hand (Shop/CryptoRefundsDue: service=payment, a compensated order; service=web3, a payment its order could not take): read the CryptoRefundDue events on payment-events (payer, token, amount, txHash, reason) and pay them from the shop wallet',
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(payment, 0) + FILL(web3, 0)',
+        usingMetrics: {
+          payment: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'CryptoRefundsDue', dimensionsMap: { service: 'payment' }, period: Duration.minutes(5), statistic: 'Sum' }),
+          web3: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'CryptoRefundsDue', dimensionsMap: { service: 'web3' }, period: Duration.minutes(5), statistic: 'Sum' }),
+        },
+        period: Duration.minutes(5),
+        label: 'crypto refunds due',
+      }),
       threshold: 0,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

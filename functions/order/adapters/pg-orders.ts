@@ -376,3 +376,12 @@ export async function purgeStepRecords(retentionDays: number, windowSeconds: num
     };
   });
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether the user signed in with a wallet (the web3 service's wallet_accounts; a dev token's subject has none). */
+export async function hasWallet(userId: string): Promise<boolean> {
+  if (!UUID.test(userId)) return false;
+  const r = await (await getPool()).query<{ yes: boolean }>('SELECT EXISTS (SELECT 1 FROM wallet_accounts WHERE user_id = $1::uuid) AS yes', [userId]);
+  return r.rows[0]?.yes === true;
+}

@@ -1,9 +1,9 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { ValidationError } from '../../shared/errors';
+import { UnprocessableError, ValidationError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import type { Caller } from '../../shared/http';
 import { publishNow } from '../../shared/outbox';
-import { findByIdempotencyKey, insertOrder, type OrderRow } from '../adapters/pg-orders';
+import { findByIdempotencyKey, hasWallet, insertOrder, type OrderRow } from '../adapters/pg-orders';
 import { requestHashKey } from '../adapters/request-hash-key';
 import { IdempotencyKeyReusedError } from '../../shared/errors';
 import { ORDER_CREATED_VERSION, ORDER_EVENT_SOURCE, type OrderCreated, type OrderStatus, type PlaceOrderBody } from '../domain/schemas';
@@ -48,6 +48,11 @@ function replay(existing: OrderRow, hash: string, body: PlaceOrderBody): PlaceOr
  * same answer; the same key with another body is a 409.
  */
 export async function placeOrder(deps: PlaceOrderDeps, caller: Caller, body: PlaceOrderBody, idempotencyKey?: string): Promise<PlaceOrderResult> {
+  // A crypto order is paid from a wallet the customer signed in with (the payment is attributed by its
+  // sender): without one it could never be paid, and its stock would be held for the whole window.
+  if (body.paymentMethod === 'crypto' && !(await hasWallet(caller.userId))) {
+    throw new UnprocessableError('paymentMethod: crypto needs a wallet: sign in with Ethereum first (POST /web3/nonce, POST /web3/verify)', [{ path: 'paymentMethod', message: 'crypto needs a wallet you signed in with' }]);
+  }
   const hash = await hashOf(body);
   const orderId = randomUUID();
   const eventId = randomUUID();

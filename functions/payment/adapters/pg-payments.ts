@@ -81,15 +81,15 @@ export async function paymentAndSteps(orderId: string): Promise<{ payment: Payme
  * the saga's input or in any event; NULL once the order is CONFIRMED or CANCELLED) and the steps
  * recorded for it. The payment service's only read of `orders`.
  */
-export async function authorizationContext(orderId: string): Promise<{ orderFound: boolean; paymentMethod: string | null; paymentToken: string | null; steps: Map<string, unknown> }> {
-  const r = await (await getPool()).query<{ found: boolean; payment_method: string | null; payment_token: string | null; steps: Array<{ step: string; result: unknown }> | null }>(
-    `SELECT o.id IS NOT NULL AS found, o.payment_method, o.payment_token,
+export async function authorizationContext(orderId: string): Promise<{ orderFound: boolean; status: string | null; paymentMethod: string | null; paymentToken: string | null; steps: Map<string, unknown> }> {
+  const r = await (await getPool()).query<{ found: boolean; status: string | null; payment_method: string | null; payment_token: string | null; steps: Array<{ step: string; result: unknown }> | null }>(
+    `SELECT o.id IS NOT NULL AS found, o.status, o.payment_method, o.payment_token,
             (SELECT json_agg(json_build_object('step', m.step, 'result', m.result)) FROM processed_messages m WHERE m.order_id = $1::text) AS steps
      FROM (SELECT 1) AS one LEFT JOIN orders o ON o.id = $1::uuid`,
     [orderId],
   );
   const row = r.rows[0];
-  return { orderFound: row?.found === true, paymentMethod: row?.payment_method ?? null, paymentToken: row?.payment_token ?? null, steps: new Map((row?.steps ?? []).map((x) => [x.step, x.result])) };
+  return { orderFound: row?.found === true, status: row?.status ?? null, paymentMethod: row?.payment_method ?? null, paymentToken: row?.payment_token ?? null, steps: new Map((row?.steps ?? []).map((x) => [x.step, x.result])) };
 }
 
 /** Records a step with an empty result (once: a repeat changes nothing). Its own statement, committed before the caller goes on. */
@@ -112,7 +112,7 @@ export async function doneSteps(orderId: string): Promise<Map<string, unknown>> 
   return new Map(r.rows.map((x) => [x.step, x.result]));
 }
 
-/** A verified on-chain payment of an order (the web3 service's record, migration 1765800000000). */
+/** A verified on-chain payment that pays an order (the web3 service's record, disposition ORDER; migration 1765800000000). */
 export interface CryptoPaymentRecord {
   readonly chainId: number;
   readonly txHash: string;
@@ -130,7 +130,7 @@ const toCrypto = (r: CryptoRow | undefined): CryptoPaymentRecord | undefined =>
   r && { chainId: r.chain_id, txHash: r.tx_hash, token: r.token, payer: r.payer, amount: r.amount, amountCents: Number(r.amount_cents), currency: r.currency.trim() };
 
 export async function findCryptoPayment(orderId: string): Promise<CryptoPaymentRecord | undefined> {
-  const r = await (await getPool()).query<CryptoRow>(`SELECT ${CRYPTO_COLUMNS} FROM crypto_payments WHERE order_id = $1::uuid`, [orderId]);
+  const r = await (await getPool()).query<CryptoRow>(`SELECT ${CRYPTO_COLUMNS} FROM crypto_payments WHERE order_id = $1::uuid AND disposition = 'ORDER'`, [orderId]);
   return toCrypto(r.rows[0]);
 }
 
@@ -152,7 +152,7 @@ export async function beginRefund(orderId: string, recordBegun: boolean): Promis
     if (recordBegun) await tx.query('INSERT INTO processed_messages (order_id, step) VALUES ($1::text, $2::text) ON CONFLICT (order_id, step) DO NOTHING', [orderId, 'payment.refund-begun']);
     const r = await tx.query<CryptoRow & { payment_method: string }>(
       `SELECT o.payment_method, ${CRYPTO_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}
-       FROM orders o LEFT JOIN crypto_payments c ON c.order_id = o.id WHERE o.id = $1::uuid`,
+       FROM orders o LEFT JOIN crypto_payments c ON c.order_id = o.id AND c.disposition = 'ORDER' WHERE o.id = $1::uuid`,
       [orderId],
     );
     const row = r.rows[0];

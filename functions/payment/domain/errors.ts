@@ -50,3 +50,11 @@ export class CryptoPaymentMismatchError extends DomainError {
     this.name = 'CryptoPaymentMismatchError';
   }
 }
+
+/** A crypto order cancelled by its customer while the saga waited for its payment: the wait ends (the Catch compensates). */
+export class CryptoOrderCancelledError extends DomainError {
+  constructor(readonly orderId: string) {
+    super(`order ${orderId} was cancelled by the customer while its crypto payment was awaited`, 'CRYPTO_ORDER_CANCELLED');
+    this.name = 'CryptoOrderCancelledError';
+  }
+}

@@ -2,7 +2,7 @@ import { NotFoundError, TransientError } from '../../shared/errors';
 import { envelope } from '../../shared/events';
 import { runStepOnce } from '../../shared/idempotency';
 import { authorizationContext, beginRefund, captureNormalStatement, captureStatement, findCryptoPayment, findPayment, insertAuthorizationNormalStatement, insertAuthorizationStatement, forgetRefundBegun, paymentAndSteps, setStatus, type CryptoPaymentRecord } from '../adapters/pg-payments';
-import { CryptoPaymentMismatchError, CryptoPaymentPendingError, PaymentCompensatedError, PaymentNotAuthorizedError, PaymentTokenGoneError } from '../domain/errors';
+import { CryptoOrderCancelledError, CryptoPaymentMismatchError, CryptoPaymentPendingError, PaymentCompensatedError, PaymentNotAuthorizedError, PaymentTokenGoneError } from '../domain/errors';
 import type { PaymentProvider } from '../domain/provider';
 import { PAYMENT_EVENT_SOURCE, PAYMENT_TOPIC, type AuthorizeInputT } from '../domain/schemas';
 
@@ -63,6 +63,9 @@ export async function authorizePayment(deps: PaymentDeps, input: Omit<AuthorizeI
   if (!ctx.orderFound) throw new NotFoundError(`order ${input.orderId} not found`);
   let authorizationId: string;
   if (ctx.paymentMethod === 'crypto') {
+    // A customer cancel while the saga waits for the payment ends the wait (nothing else would for
+    // the rest of the window: the verification refuses a CANCELLING order).
+    if (ctx.status === 'CANCELLING' || ctx.status === 'CANCELLED') throw new CryptoOrderCancelledError(input.orderId);
     authorizationId = await cryptoAuthorization(input);
   } else {
     if (ctx.paymentToken === null) throw new PaymentTokenGoneError(input.orderId);

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { getPool } from '../../shared/adapters/pg';
+import type { OrderAtPayment } from '../domain/payment';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -52,18 +53,19 @@ export interface CryptoPaymentRow {
   readonly currency: string;
   readonly block_number: string;
   readonly verified_at: Date;
+  /** ORDER: it pays the order. REFUND_DUE: the order could not take it; announced for a payout. */
+  readonly disposition: 'ORDER' | 'REFUND_DUE';
+  /** Why the order could not take it (REFUND_DUE only): the refusal's code and words. */
+  readonly refund_code: string | null;
+  readonly refund_reason: string | null;
 }
 
-const COLUMNS = 'order_id::text, chain_id, tx_hash, token, payer, amount::text, amount_cents::text, currency, block_number::text, verified_at';
+const COLUMNS = 'order_id::text, chain_id, tx_hash, token, payer, amount::text, amount_cents::text, currency, block_number::text, verified_at, disposition, refund_code, refund_reason';
 
-/**
- * The payments recorded for this transaction or for this order (at most one each), in ONE statement:
- * two separate reads could see a concurrent request's payment appear between them.
- */
-export async function findCryptoPayments(chainId: number, txHash: string, orderId: string): Promise<{ byTx: CryptoPaymentRow | undefined; byOrder: CryptoPaymentRow | undefined }> {
-  const r = await (await getPool()).query<CryptoPaymentRow>(`SELECT ${COLUMNS} FROM crypto_payments WHERE (chain_id = $1::int AND tx_hash = $2::text) OR order_id = $3::uuid`, [chainId, txHash.toLowerCase(), orderId]);
-  const tx = txHash.toLowerCase();
-  return { byTx: r.rows.find((x) => x.chain_id === chainId && x.tx_hash === tx), byOrder: r.rows.find((x) => x.order_id === orderId) };
+/** The payment recorded for this transaction (whatever its disposition), or undefined. */
+export async function findByTransaction(chainId: number, txHash: string): Promise<CryptoPaymentRow | undefined> {
+  const r = await (await getPool()).query<CryptoPaymentRow>(`SELECT ${COLUMNS} FROM crypto_payments WHERE chain_id = $1::int AND tx_hash = $2::text`, [chainId, txHash.toLowerCase()]);
+  return r.rows[0];
 }
 
 export interface NewCryptoPayment {
@@ -80,33 +82,37 @@ export interface NewCryptoPayment {
 
 /**
  * Inside the insert's transaction: takes the lock a refund's start takes (the payment service's
- * ORDER_PAYMENT_LOCK, the same key) and reads again what may have changed since the checks before the
- * chain calls: the order's state, and whether the saga began to give the order's money back. After
- * this, a refund that starts later finds the payment this transaction records.
+ * ORDER_PAYMENT_LOCK, the same key), then reads the order as the payment finds it (domain/payment.ts
+ * `dispose`): its method and state, whether the saga reserved its stock and began to give its money
+ * back, and which transaction already pays it. After this, a refund that starts later finds the
+ * payment this transaction records.
  */
-export async function lockForPayment(tx: PoolClient, orderId: string): Promise<{ status: string; refundStarted: boolean } | undefined> {
+export async function lockForPayment(tx: PoolClient, orderId: string): Promise<OrderAtPayment | undefined> {
   await tx.query('SELECT pg_advisory_xact_lock(7, hashtext($1::text))', [orderId]);
-  const r = await tx.query<{ status: string; refund_started: boolean }>(
-    `SELECT status, EXISTS (SELECT 1 FROM processed_messages m WHERE m.order_id = $1::text AND m.step IN ('payment.refund-begun', 'payment.refund')) AS refund_started
-     FROM orders WHERE id = $1::uuid`,
+  const r = await tx.query<{ payment_method: string; status: string; reserved: boolean; refund_started: boolean; paid_by: string | null }>(
+    `SELECT o.payment_method, o.status,
+            EXISTS (SELECT 1 FROM processed_messages m WHERE m.order_id = $1::text AND m.step = 'inventory.reserve') AS reserved,
+            EXISTS (SELECT 1 FROM processed_messages m WHERE m.order_id = $1::text AND m.step IN ('payment.refund-begun', 'payment.refund')) AS refund_started,
+            (SELECT c.tx_hash FROM crypto_payments c WHERE c.order_id = o.id AND c.disposition = 'ORDER') AS paid_by
+     FROM orders o WHERE o.id = $1::uuid`,
     [orderId],
   );
   const row = r.rows[0];
-  return row && { status: row.status, refundStarted: row.refund_started };
+  return row && { paymentMethod: row.payment_method, status: row.status, reserved: row.reserved, refundStarted: row.refund_started, paidBy: row.paid_by ?? undefined };
 }
 
 /** Inserts the verified payment; a unique violation says which key was taken (see `takenKey`). */
-export async function insertCryptoPayment(tx: PoolClient, p: NewCryptoPayment): Promise<CryptoPaymentRow> {
+export async function insertCryptoPayment(tx: PoolClient, p: NewCryptoPayment, refund?: { readonly code: string; readonly reason: string }): Promise<CryptoPaymentRow> {
   const r = await tx.query<CryptoPaymentRow>(
-    `INSERT INTO crypto_payments (order_id, chain_id, tx_hash, token, payer, amount, amount_cents, currency, block_number)
-     VALUES ($1::uuid, $2::int, $3::text, $4::text, $5::text, $6::numeric, $7::bigint, $8::text, $9::bigint)
+    `INSERT INTO crypto_payments (order_id, chain_id, tx_hash, token, payer, amount, amount_cents, currency, block_number, disposition, refund_code, refund_reason)
+     VALUES ($1::uuid, $2::int, $3::text, $4::text, $5::text, $6::numeric, $7::bigint, $8::text, $9::bigint, $10::text, $11::text, $12::text)
      RETURNING ${COLUMNS}`,
-    [p.orderId, p.chainId, p.txHash.toLowerCase(), p.token.toLowerCase(), p.payer.toLowerCase(), p.amount.toString(), p.amountCents.toString(), p.currency, p.blockNumber.toString()],
+    [p.orderId, p.chainId, p.txHash.toLowerCase(), p.token.toLowerCase(), p.payer.toLowerCase(), p.amount.toString(), p.amountCents.toString(), p.currency, p.blockNumber.toString(), refund ? 'REFUND_DUE' : 'ORDER', refund?.code ?? null, refund?.reason ?? null],
   );
   return r.rows[0]!;
 }
 
-/** Which uniqueness a failed insert hit: the transaction (another order has it) or the order (paid already). */
+/** Which uniqueness a failed insert hit: the transaction (recorded already) or the order (paid already, by a concurrent request). */
 export function takenKey(err: unknown): 'tx' | 'order' | undefined {
   const e = err as { code?: unknown; constraint?: unknown };
   if (e?.code !== '23505') return undefined;

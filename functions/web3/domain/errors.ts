@@ -29,7 +29,7 @@ export class ChainUnavailableError extends DependencyUnavailableError {
 
 /** 422 with a specific code: the transaction exists (or not) but does not pay the order. */
 export class PaymentNotAcceptedError extends UnprocessableError {
-  constructor(message: string, code: 'TX_NOT_FOUND' | 'TX_FAILED' | 'NO_PAYMENT_IN_TX' | 'UNDERPAID' | 'CURRENCY_MISMATCH') {
+  constructor(message: string, code: 'TX_NOT_FOUND' | 'TX_FAILED' | 'NO_PAYMENT_IN_TX' | 'CURRENCY_MISMATCH') {
     super(message, [{ path: code === 'CURRENCY_MISMATCH' ? 'orderId' : 'txHash', message }], code);
   }
 }
@@ -51,17 +51,37 @@ export class TxAlreadyUsedError extends ConflictError {
   }
 }
 
-/** 409: the order is already paid by another transaction. */
+/** The words every refusal of a recorded payment ends with. */
+const REFUND_NOTE = 'the payment is recorded and will be paid back to the wallet it came from (CryptoRefundDue)';
+
+/** 409: the order is already paid by another transaction; this one is recorded for a refund. */
 export class OrderAlreadyPaidError extends ConflictError {
-  constructor(readonly txHash: string) {
-    super(`orderId: the order is already paid by transaction ${txHash}`, 'ORDER_ALREADY_PAID');
+  constructor(why: string) {
+    super(`orderId: ${why}; ${REFUND_NOTE}`, 'ORDER_ALREADY_PAID');
   }
 }
 
-/** 409: the order takes no crypto payment: a card order, a finished or cancelling one, or one the saga began to compensate. */
+/**
+ * 409: the order takes no crypto payment: a card order, a finished or cancelling one, or one the saga
+ * began to compensate. The payment is recorded for a refund.
+ */
 export class OrderNotPayableError extends ConflictError {
   constructor(why: string) {
-    super(`orderId: ${why}`, 'ORDER_NOT_PAYABLE');
+    super(`orderId: ${why}; ${REFUND_NOTE}`, 'ORDER_NOT_PAYABLE');
+  }
+}
+
+/** 422 UNDERPAID: the transfer is short of the order's total; it is recorded for a refund. */
+export class UnderpaidError extends UnprocessableError {
+  constructor(why: string) {
+    super(`txHash: ${why}; ${REFUND_NOTE}`, [{ path: 'txHash', message: why }], 'UNDERPAID');
+  }
+}
+
+/** 409 ORDER_NOT_READY: the saga has not reserved the order's stock yet; nothing is recorded, retry in a few seconds. */
+export class OrderNotReadyError extends ConflictError {
+  constructor() {
+    super('orderId: the order is not ready to take its payment yet (its stock is being reserved); retry in a few seconds', 'ORDER_NOT_READY');
   }
 }
 

@@ -20,8 +20,6 @@ export interface PaymentRules {
   /** The shop's receiving wallet. */
   readonly payee: string;
   readonly minConfirmations: number;
-  /** What the order costs, in the token's base units. */
-  readonly requiredUnits: bigint;
   /** Wallets the caller proved to own (lower case). */
   readonly callerWallets: ReadonlySet<string>;
 }
@@ -35,9 +33,9 @@ export interface AcceptedPayment {
 }
 
 /**
- * Whether a mined transaction pays an order: it succeeded, it has enough confirmations, and it moved
- * at least the order's total of the configured token to the shop's wallet, from wallets the caller
- * signed in with. Only `Transfer` logs emitted by the token's own contract count: any contract can
+ * What a mined transaction paid the shop: it succeeded, it has enough confirmations, and it moved the
+ * configured token to the shop's wallet, from wallets the caller signed in with (the amount is then
+ * weighed against the order by `dispose`). Only `Transfer` logs emitted by the token's own contract count: any contract can
  * emit an event named Transfer, so one from another address proves nothing.
  *
  * The payer rule is what stops a stranger from claiming a payment: a transaction hash is public the
@@ -63,10 +61,49 @@ export function assessPayment(receipt: ReceiptView | undefined, head: bigint, ru
   const stranger = transfers.find((t) => !rules.callerWallets.has(t.from.toLowerCase()));
   if (stranger) throw new PayerNotLinkedError(stranger.from);
   const amount = transfers.reduce((sum, t) => sum + t.value, 0n);
-  if (amount < rules.requiredUnits) throw new PaymentNotAcceptedError(`txHash: the transaction paid ${amount} base units of the token; the order costs ${rules.requiredUnits}`, 'UNDERPAID');
   const confirmations = head >= receipt.blockNumber ? Number(head - receipt.blockNumber + 1n) : 0;
   if (confirmations < rules.minConfirmations) throw new PaymentNotConfirmedError(confirmations, rules.minConfirmations);
   return { payer: transfers[0]!.from, amount, blockNumber: receipt.blockNumber, confirmations };
+}
+
+/** What the order's row says when the payment is about to be recorded (read under the order's payment lock). */
+export interface OrderAtPayment {
+  readonly paymentMethod: string;
+  readonly status: string;
+  /** The saga's reservation is recorded: from then on every way the saga fails passes RefundPayment. */
+  readonly reserved: boolean;
+  /** RefundPayment began (or finished) for the order. */
+  readonly refundStarted: boolean;
+  /** The transaction of a payment that already pays the order. */
+  readonly paidBy: string | undefined;
+}
+
+export type Disposition =
+  /** The payment pays the order: the saga's AuthorizePayment takes it. */
+  | { readonly kind: 'order' }
+  /** Not yet: the saga has not reserved the order's stock. Nothing is recorded; the same request later decides. */
+  | { readonly kind: 'wait' }
+  /** The money is the caller's and the order cannot take it: recorded and announced for a payout. */
+  | { readonly kind: 'refund'; readonly code: 'ORDER_NOT_PAYABLE' | 'ORDER_ALREADY_PAID' | 'UNDERPAID'; readonly reason: string };
+
+/**
+ * Where a verified payment from the caller's wallet goes. Every payment the chain shows the shop
+ * received from the caller ends either paying its order or announced for a refund, never refused
+ * without a trace: a refusal here would leave the money in the shop's wallet with no record of whose
+ * it is.
+ *
+ * `wait` exists because of the saga's first step: ReserveInventory's failures (out of stock, an
+ * unknown SKU) cancel the order without passing RefundPayment, so a payment recorded before the
+ * reservation would be neither used nor given back.
+ */
+export function dispose(order: OrderAtPayment, amount: bigint, requiredUnits: bigint): Disposition {
+  if (order.paymentMethod !== 'crypto') return { kind: 'refund', code: 'ORDER_NOT_PAYABLE', reason: `the order is paid by ${order.paymentMethod}, not in crypto` };
+  if (order.paidBy !== undefined) return { kind: 'refund', code: 'ORDER_ALREADY_PAID', reason: `the order is already paid by transaction ${order.paidBy}` };
+  if (order.status !== 'PENDING') return { kind: 'refund', code: 'ORDER_NOT_PAYABLE', reason: `the order is ${order.status} and takes no payment` };
+  if (order.refundStarted) return { kind: 'refund', code: 'ORDER_NOT_PAYABLE', reason: 'the order is being compensated (its payment window ran out, or a step failed)' };
+  if (amount < requiredUnits) return { kind: 'refund', code: 'UNDERPAID', reason: `the transaction paid ${amount} base units of the token; the order costs ${requiredUnits}` };
+  if (!order.reserved) return { kind: 'wait' };
+  return { kind: 'order' };
 }
 
 /**

@@ -8,11 +8,12 @@ import { issueNonce, signIn } from '../use-cases/sign-in';
 import { verifyPayment } from '../use-cases/verify-payment';
 
 const config = web3Config();
-/** A payment recorded now (not a replay): Shop/CryptoPaymentsVerified. */
-const onVerified = (): void => {
-  metrics.addMetric('CryptoPaymentsVerified', MetricUnit.Count, 1);
+/** A payment recorded now (not a replay): Shop/CryptoPaymentsVerified, or Shop/CryptoRefundsDue when its order could not take it (alarmed). */
+const count = (name: string) => (): void => {
+  metrics.addMetric(name, MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
 };
+const hooks = { onVerified: count('CryptoPaymentsVerified'), onRefundDue: count('CryptoRefundsDue') };
 
 /** Web3Api: POST /web3/nonce, POST /web3/verify, POST /web3/payments/verify (thin adapter). */
 export const handler = httpHandler(async (event) => {
@@ -23,7 +24,7 @@ export const handler = httpHandler(async (event) => {
       return json(200, await signIn(config, parseBody(event, VerifyBodySchema)));
     case 'POST /web3/payments/verify': {
       const caller = requireCaller(event);
-      return json(200, await verifyPayment(config, caller, parseBody(event, PaymentVerifyBodySchema), { onVerified }));
+      return json(200, await verifyPayment(config, caller, parseBody(event, PaymentVerifyBodySchema), hooks));
     }
     default:
       throw new NotFoundError(`no route ${event.httpMethod} ${event.resource}`);

@@ -6,111 +6,112 @@ import type { Caller } from '../../shared/http';
 import { enqueue, publishNow } from '../../shared/outbox';
 import type { Web3Config } from '../config';
 import { chain } from '../adapters/chain';
-import { findCryptoPayments, findOrder, insertCryptoPayment, lockForPayment, takenKey, walletsOf, type CryptoPaymentRow } from '../adapters/pg-web3';
-import { OrderAlreadyPaidError, OrderNotPayableError, PaymentNotAcceptedError, TxAlreadyUsedError, Web3NotConfiguredError } from '../domain/errors';
-import { assessPayment, currencyDigits, minorUnitsToTokenUnits } from '../domain/payment';
+import { findByTransaction, findOrder, insertCryptoPayment, lockForPayment, takenKey, walletsOf, type CryptoPaymentRow } from '../adapters/pg-web3';
+import { OrderAlreadyPaidError, OrderNotPayableError, OrderNotReadyError, PaymentNotAcceptedError, TxAlreadyUsedError, UnderpaidError, Web3NotConfiguredError } from '../domain/errors';
+import { assessPayment, currencyDigits, dispose, minorUnitsToTokenUnits, type Disposition } from '../domain/payment';
 import { PAYMENT_EVENTS_TOPIC, WEB3_EVENT_SOURCE, type CryptoPayment, type CryptoPaymentVerified, type PaymentVerifyBody } from '../domain/schemas';
 
-/**
- * A crypto order takes its payment while the saga waits for it (PENDING). A CONFIRMED one was paid
- * (a retry of that verification is answered from the record before this check); CONFIRMING,
- * CANCELLING and CANCELLED ones take none.
- */
-const PAYABLE = new Set(['PENDING']);
-const notPayable = (status: string) => new OrderNotPayableError(`the order is ${status} and takes no payment`);
+export interface VerifyHooks {
+  /** A payment recorded now as paying its order (not a replay): the metric. */
+  readonly onVerified?: () => void;
+  /** A payment recorded now for a refund (not a replay): the metric. */
+  readonly onRefundDue?: () => void;
+}
 
 /**
- * Verifies that an on-chain transaction pays one of the caller's orders, and records it.
+ * Verifies that an on-chain transaction paid one of the caller's orders, and records it.
  *
- * Answers from the record when the same transaction was verified for the same order before (no chain
- * call, the same body): the route is safe to retry. Otherwise:
- *  - the order must be the caller's (else 404, as for an order that does not exist), a crypto order
- *    still waiting for its payment (PENDING), in the token's currency, and not paid by another
- *    transaction;
- *  - the transaction must not have paid another order;
- *  - the chain must show it succeeded, with WEB3_MIN_CONFIRMATIONS, moving at least the order's total
- *    of the token to the shop's wallet, from wallets the caller signed in with (domain/payment.ts);
- *  - then, under the lock a refund's start takes, the order is read again (still PENDING, no refund
- *    begun) and the payment row and its CryptoPaymentVerified event are written in one transaction;
- *    the event is published right after the commit (the outbox relay sends it if that fails). The
- *    saga's AuthorizePayment, retrying while it waits, finds the row and the order goes on.
+ * A retry of a recorded transaction is answered from its record, with no chain call: 200 with the
+ * same body when it pays the order, the same refusal when it was recorded for a refund. Otherwise:
+ *  - the order must be the caller's (else 404, as for an order that does not exist) and in the
+ *    token's currency;
+ *  - the chain must show the transaction succeeded, with WEB3_MIN_CONFIRMATIONS, moving the token to
+ *    the shop's wallet from wallets the caller signed in with (domain/payment.ts `assessPayment`):
+ *    anything else is not the caller's money to the shop, and nothing is recorded;
+ *  - then, under the lock a refund's start takes, the order is read as the payment finds it and
+ *    `dispose` decides: the payment pays the order (CryptoPaymentVerified; the saga's AuthorizePayment,
+ *    retrying while it waits, finds it), or the saga has not reserved the stock yet (409
+ *    ORDER_NOT_READY, nothing recorded), or the order cannot take it (a card order, not PENDING,
+ *    compensating, already paid, or the transfer is short): the payment is recorded for a refund and
+ *    announced (CryptoRefundDue) in the same transaction, and the answer is the refusal, saying so.
  * Two requests racing for the same transaction or order: the unique keys let one in; the other gets
- * the same answer as a later request would (a replay, or 409).
+ * the answer a later request would get.
  */
-export async function verifyPayment(config: Web3Config, caller: Caller, body: PaymentVerifyBody, hooks: { readonly onVerified?: () => void } = {}): Promise<CryptoPayment> {
+export async function verifyPayment(config: Web3Config, caller: Caller, body: PaymentVerifyBody, hooks: VerifyHooks = {}): Promise<CryptoPayment> {
   if (!config.WEB3_PAYEE_ADDRESS || !config.WEB3_TOKEN_ADDRESS) {
     throw new Web3NotConfiguredError('crypto payments', 'WEB3_PAYEE_ADDRESS and WEB3_TOKEN_ADDRESS, CDK context web3PayeeAddress and web3TokenAddress');
   }
   const payee = config.WEB3_PAYEE_ADDRESS;
+  const token = config.WEB3_TOKEN_ADDRESS as `0x${string}`;
   const txHash = body.txHash.toLowerCase() as Hex;
   const order = await findOrder(body.orderId);
   if (!order || order.user_id !== caller.userId) throw new NotFoundError(`order ${body.orderId} not found`);
 
-  const known = await recorded(config, body.orderId, txHash);
-  if (known) return known;
-  if (order.payment_method !== 'crypto') throw new OrderNotPayableError(`the order is paid by ${order.payment_method}, not in crypto`);
-  if (!PAYABLE.has(order.status)) throw notPayable(order.status);
+  const known = await findByTransaction(config.WEB3_CHAIN_ID, txHash);
+  if (known) return replay(known, order.id);
   const currency = order.currency.trim();
   if (currency !== config.WEB3_TOKEN_CURRENCY) {
     throw new PaymentNotAcceptedError(`orderId: the order is in ${currency}; the accepted token is pegged to ${config.WEB3_TOKEN_CURRENCY}`, 'CURRENCY_MISMATCH');
   }
 
   const c = await chain(config);
-  const token = config.WEB3_TOKEN_ADDRESS as `0x${string}`;
   const [receipt, head, decimals, wallets] = await Promise.all([c.receipt(txHash), c.blockNumber(), c.decimals(token), walletsOf(caller.userId)]);
+  const paid = assessPayment(receipt, head, { chainId: config.WEB3_CHAIN_ID, token, payee, minConfirmations: config.WEB3_MIN_CONFIRMATIONS, callerWallets: wallets });
   const amountCents = BigInt(order.amount_cents);
-  const accepted = assessPayment(receipt, head, {
-    chainId: config.WEB3_CHAIN_ID,
-    token,
-    payee,
-    minConfirmations: config.WEB3_MIN_CONFIRMATIONS,
-    requiredUnits: minorUnitsToTokenUnits(amountCents, currencyDigits(currency), decimals),
-    callerWallets: wallets,
-  });
+  const requiredUnits = minorUnitsToTokenUnits(amountCents, currencyDigits(currency), decimals);
 
   const data: CryptoPaymentVerified = {
     orderId: order.id,
     chainId: config.WEB3_CHAIN_ID,
     txHash,
     token: getAddress(token),
-    payer: getAddress(accepted.payer),
-    amount: accepted.amount.toString(),
+    payer: getAddress(paid.payer),
+    amount: paid.amount.toString(),
     amountCents: Number(amountCents),
     currency,
-    blockNumber: Number(accepted.blockNumber),
+    blockNumber: Number(paid.blockNumber),
   };
-  const event = envelope({ type: 'CryptoPaymentVerified', source: WEB3_EVENT_SOURCE, orderId: order.id, data });
-  let out;
+  let out: { row: CryptoPaymentRow; rows: Awaited<ReturnType<typeof enqueue>>; disposition: Disposition };
   try {
     out = await withTransaction(async (tx) => {
       const now = await lockForPayment(tx, order.id);
-      if (!now || !PAYABLE.has(now.status)) throw notPayable(now?.status ?? 'gone');
-      if (now.refundStarted) throw new OrderNotPayableError('the order is being compensated (its payment window ran out, or a step failed)');
-      const row = await insertCryptoPayment(tx, { ...data, amount: accepted.amount, amountCents, blockNumber: accepted.blockNumber });
+      if (!now) throw new NotFoundError(`order ${order.id} not found`);
+      const disposition = dispose(now, paid.amount, requiredUnits);
+      if (disposition.kind === 'wait') throw new OrderNotReadyError();
+      const refund = disposition.kind === 'refund' ? disposition : undefined;
+      const row = await insertCryptoPayment(tx, { ...data, amount: paid.amount, amountCents, blockNumber: paid.blockNumber }, refund);
+      const event =
+        refund === undefined
+          ? envelope({ type: 'CryptoPaymentVerified', source: WEB3_EVENT_SOURCE, orderId: order.id, data })
+          : envelope({ type: 'CryptoRefundDue', source: WEB3_EVENT_SOURCE, orderId: order.id, data: { ...data, reason: refund.reason } });
       const rows = await enqueue(tx, [{ topic: PAYMENT_EVENTS_TOPIC, key: order.id, event }]);
-      return { row, rows };
+      return { row, rows, disposition };
     });
   } catch (err) {
     if (!takenKey(err)) throw err;
-    // Another request got there first: answer as if this one came after it.
-    const raced = await recorded(config, body.orderId, txHash);
-    if (raced) return raced;
-    throw err;
+    // Another request recorded this transaction, or a payment of this order, first: answer as a later request would.
+    const raced = await findByTransaction(config.WEB3_CHAIN_ID, txHash);
+    if (raced) return replay(raced, order.id);
+    return verifyPayment(config, caller, body, hooks);
   }
-  hooks.onVerified?.();
+  (out.disposition.kind === 'order' ? hooks.onVerified : hooks.onRefundDue)?.();
   await publishNow(out.rows);
+  if (out.disposition.kind === 'refund') throw refusal(out.disposition);
   return toPayment(out.row);
 }
 
-/** The earlier verification of this transaction for this order; a 409 when either is taken otherwise. */
-async function recorded(config: Web3Config, orderId: string, txHash: string): Promise<CryptoPayment | undefined> {
-  const { byTx, byOrder } = await findCryptoPayments(config.WEB3_CHAIN_ID, txHash, orderId);
-  if (byTx) {
-    if (byTx.order_id === orderId) return toPayment(byTx);
-    throw new TxAlreadyUsedError();
-  }
-  if (byOrder) throw new OrderAlreadyPaidError(byOrder.tx_hash);
-  return undefined;
+/** The answer a recorded transaction gets again. */
+function replay(known: CryptoPaymentRow, orderId: string): CryptoPayment {
+  if (known.order_id !== orderId) throw new TxAlreadyUsedError();
+  if (known.disposition === 'ORDER') return toPayment(known);
+  throw refusal({ kind: 'refund', code: known.refund_code as RefundCode, reason: known.refund_reason ?? '' });
+}
+
+type RefundCode = Extract<Disposition, { kind: 'refund' }>['code'];
+function refusal(d: Extract<Disposition, { kind: 'refund' }>): Error {
+  if (d.code === 'UNDERPAID') return new UnderpaidError(d.reason);
+  if (d.code === 'ORDER_ALREADY_PAID') return new OrderAlreadyPaidError(d.reason);
+  return new OrderNotPayableError(d.reason);
 }
 
 function toPayment(r: CryptoPaymentRow): CryptoPayment {
@@ -127,3 +128,4 @@ function toPayment(r: CryptoPaymentRow): CryptoPayment {
     verifiedAt: r.verified_at.toISOString(),
   };
 }
+

@@ -85,6 +85,7 @@ const OUTBOX_ROW = `INSERT INTO outbox (event_id, topic, message_key, payload) V
 /** What each service's code runs (same tables, columns, clauses), each expected to pass. */
 const CAN: Record<DbService, Array<[string, string, unknown[]?]>> = {
   order: [
+    ['sees whether a user has a wallet (a crypto order needs one)', 'SELECT EXISTS (SELECT 1 FROM wallet_accounts WHERE user_id = $1::uuid)', [id()]],
     ['reads its orders', 'SELECT * FROM orders LIMIT 1'],
     ['places an order (orders, order_items, outbox)', `WITH o AS (INSERT INTO orders (id, user_id, status, amount_cents, currency, payment_token) VALUES ($1, 'db-roles-it', 'PENDING', 0, 'EUR', 't') RETURNING id)
        SELECT (SELECT id FROM o)`, [id()]],
@@ -126,7 +127,7 @@ const CAN: Record<DbService, Array<[string, string, unknown[]?]>> = {
     ['writes an outbox row (general path)', "INSERT INTO outbox (event_id, topic, message_key, payload) VALUES ($1::uuid, 'payment-events', 'k', '{}'::jsonb)", [id()]],
     ['records that a refund began', "INSERT INTO processed_messages (order_id, step) VALUES ($1, 'payment.refund-begun') ON CONFLICT (order_id, step) DO NOTHING", [id()]],
     ['forgets it with the refund', 'SELECT saga_refund_finished($1::text)', [id()]],
-    ['reads the order\'s payment method', 'SELECT payment_method FROM orders WHERE id = $1::uuid', [id()]],
+    ['reads the order\'s payment method and state', 'SELECT payment_method, status FROM orders WHERE id = $1::uuid', [id()]],
     ['reads the order\'s verified crypto payment', 'SELECT chain_id, tx_hash, token, payer, amount, amount_cents, currency FROM crypto_payments WHERE order_id = $1::uuid', [id()]],
     ['takes the order payment lock', 'SELECT pg_advisory_xact_lock(7, hashtext($1::text))', [id()]],
   ],

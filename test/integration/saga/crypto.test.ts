@@ -12,6 +12,7 @@
 process.env.POWERTOOLS_LOG_LEVEL = process.env.LOGLEVEL ?? 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
+import { randomUUID } from 'node:crypto';
 import { endpoints } from '../../../local/engines/endpoints';
 import { ensureLocalToken } from '../../../local/engines/chain';
 import { createTopics, startPlatform, type Platform } from '../../../local/runtime';
@@ -35,6 +36,7 @@ import {
   seedSku,
   stockOf,
   taskFailures,
+  tokenFor,
   until,
   waitForOrderStatus,
   type TopicCollector,
@@ -94,12 +96,30 @@ describe('a crypto order through the saga', () => {
     expect(types).not.toContain('CryptoRefundDue');
   });
 
-  it('paid before the saga starts: authorized at once, without waiting', async () => {
-    const o = await cryptoOrder('prepaid');
-    expect((await o.verify(await pay(o.a, '25'))).status).toBe(200);
+  it('verified before the saga reserved the stock: 409 ORDER_NOT_READY, nothing recorded; the same request while the saga waits pays it', async () => {
+    const o = await cryptoOrder('early');
+    const txHash = await pay(o.a, '25');
+    const early = await o.verify(txHash);
+    expect([early.status, early.body.error.code]).toEqual([409, 'ORDER_NOT_READY']);
+    expect((await db().query('SELECT 1 FROM crypto_payments WHERE order_id = $1', [o.orderId])).rowCount).toBe(0);
     await deliverOrderCreated(p, o.event);
+    await until('the reservation', async () => ((await stockOf(o.sku)) === 8 ? true : undefined));
+    expect((await o.verify(txHash)).status).toBe(200);
     expect((await waitForOrderStatus(o.orderId)).status).toBe('CONFIRMED');
-    expect(taskFailures((await sagaOf(p, o.orderId)).history)).toEqual([]);
+  });
+
+  it('out of stock after a payment was sent: the order is cancelled without waiting, and the payment is recorded for a refund', async () => {
+    const o = await cryptoOrder('oos');
+    await db().query('UPDATE inventory SET stock = 1 WHERE sku = $1', [o.sku]);
+    const txHash = await pay(o.a, '25');
+    expect((await o.verify(txHash)).body.error.code).toBe('ORDER_NOT_READY');
+    await deliverOrderCreated(p, o.event);
+    expect(await waitForOrderStatus(o.orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'OutOfStockError' });
+    const late = await o.verify(txHash);
+    expect([late.status, late.body.error.code]).toEqual([409, 'ORDER_NOT_PAYABLE']);
+    expect((await db().query('SELECT disposition FROM crypto_payments WHERE order_id = $1', [o.orderId])).rows).toEqual([{ disposition: 'REFUND_DUE' }]);
+    const due = (await eventsOfOrder(o.orderId, kafka)).filter((e) => e.event.type === 'CryptoRefundDue');
+    expect(due.map((e) => e.event.data)).toEqual([expect.objectContaining({ txHash, amount: '25000000000000000000', reason: expect.stringContaining('CANCELLED') })]);
   });
 
   it('unpaid when the window runs out: compensated (stock released, CANCELLED with the cause), and a late payment is refused', async () => {
@@ -113,28 +133,26 @@ describe('a crypto order through the saga', () => {
     expect(failures.filter((f) => f.error === 'CryptoPaymentPendingError')).toHaveLength(31);
     expect(await paymentOf(o.orderId)).toBeUndefined();
 
-    const late = await o.verify(await pay(o.a, '25'));
+    // Paid after the window: the money is recorded for a refund and announced, not kept silently.
+    const lateTx = await pay(o.a, '25');
+    const late = await o.verify(lateTx);
     expect([late.status, late.body.error.code]).toEqual([409, 'ORDER_NOT_PAYABLE']);
-    expect((await db().query('SELECT 1 FROM crypto_payments WHERE order_id = $1', [o.orderId])).rowCount).toBe(0);
+    expect((await db().query('SELECT tx_hash, disposition FROM crypto_payments WHERE order_id = $1', [o.orderId])).rows).toEqual([{ tx_hash: lateTx, disposition: 'REFUND_DUE' }]);
+    const due = (await eventsOfOrder(o.orderId, kafka)).filter((e) => e.event.type === 'CryptoRefundDue');
+    expect(due.map((e) => [e.event.source, (e.event.data as { txHash: string }).txHash])).toEqual([['shop.web3', lateTx]]);
   });
 
-  it('paid, then cancelled by the customer before the pivot: the payment is announced for a payout (CryptoRefundDue), the stock released', async () => {
-    const o = await cryptoOrder('refund');
-    const txHash = await pay(o.a, '25');
-    expect((await o.verify(txHash)).status).toBe(200);
-    expect((await call(p.url, 'POST', `/orders/${o.orderId}/cancel`, { token: o.session.token })).status).toBe(200);
+  it('cancelled by the customer while the saga waits: the wait ends at the next try (not after the window), the stock is released', async () => {
+    const o = await cryptoOrder('cancel');
     await deliverOrderCreated(p, o.event);
-    const order = await waitForOrderStatus(o.orderId);
-    expect(order).toMatchObject({ status: 'CANCELLED', cancel_error: 'CancelledByCustomer' });
-    expect(taskFailures((await sagaOf(p, o.orderId)).history).map((f) => [f.state, f.error])).toEqual([['BeginConfirmation', 'OrderCancelledByCustomerError']]);
-    expect(await paymentOf(o.orderId)).toMatchObject({ status: 'REFUNDED' });
+    const arn = executionArnOf(p, o.orderId);
+    await until('a pending authorize', async () => (taskFailures(await p.sfn.getExecutionHistory(arn).catch(() => [])).length > 0 ? true : undefined));
+    expect((await call(p.url, 'POST', `/orders/${o.orderId}/cancel`, { token: o.session.token })).status).toBe(200);
+    expect(await waitForOrderStatus(o.orderId)).toMatchObject({ status: 'CANCELLED', cancel_error: 'CancelledByCustomer' });
+    const failures = taskFailures((await sagaOf(p, o.orderId)).history).map((f) => f.error);
+    expect(failures[failures.length - 1]).toBe('CryptoOrderCancelledError');
+    expect(failures.filter((e) => e === 'CryptoPaymentPendingError').length).toBeLessThan(31);
     expect(await stockOf(o.sku)).toBe(10);
-    const due = (await eventsOfOrder(o.orderId, kafka)).filter((e) => e.event.type === 'CryptoRefundDue');
-    expect(due).toHaveLength(1);
-    expect(due[0]!.topic).toBe('payment-events');
-    expect(due[0]!.event.data).toMatchObject({ orderId: o.orderId, txHash, payer: o.a.address.toLowerCase(), amount: '25000000000000000000', amountCents: 2500, currency: 'EUR' });
-    // Nothing went to the card provider: no void, no refund there.
-    expect((await sagaOf(p, o.orderId)).output ?? '').not.toContain('VOIDED');
   });
 });
 
@@ -142,6 +160,8 @@ describe('RefundPayment of a paid crypto order (the use case)', () => {
   it('announces the payment once, counts it once, and calls no provider; a repeat replays the outcome', async () => {
     const o = await cryptoOrder('direct-refund');
     const txHash = await pay(o.a, '25');
+    // As the saga leaves a waiting order: its stock reserved (no saga runs for this one).
+    await db().query("INSERT INTO processed_messages (order_id, step) VALUES ($1, 'inventory.reserve')", [o.orderId]);
     expect((await o.verify(txHash)).status).toBe(200);
     const untouchable = new Proxy({} as PaymentProvider, { get: (_t, prop) => (prop === 'name' ? 'untouchable' : () => Promise.reject(new Error(`the provider was called: ${String(prop)}`))) });
     let counted = 0;
@@ -168,11 +188,18 @@ describe('POST /orders with paymentMethod', () => {
     expect(ok.status).toBe(202);
     expect((await db().query('SELECT payment_method, payment_token FROM orders WHERE id = $1', [ok.body.orderId])).rows).toEqual([{ payment_method: 'crypto', payment_token: null }]);
     expect((await call(p.url, 'GET', `/orders/${ok.body.orderId}`, { token: session.token })).body).toMatchObject({ orderId: ok.body.orderId, status: 'PENDING', paymentMethod: 'crypto' });
+    // Its order-created went to Kafka: another test file's runtime may start its saga, which would wait
+    // for a payment for the whole window. The customer's cancel ends that wait at its next try.
+    expect((await call(p.url, 'POST', `/orders/${ok.body.orderId}/cancel`, { token: session.token })).status).toBe(200);
     for (const body of [{ items: [{ sku, quantity: 1 }], paymentMethod: 'crypto', paymentToken: '4242424242424242' }, { items: [{ sku, quantity: 1 }], paymentMethod: 'card' }, { items: [{ sku, quantity: 1 }] }]) {
       const r = await post(body);
       expect([JSON.stringify(body), r.status, r.body.error.issues.map((i: { path: string }) => i.path)]).toEqual([JSON.stringify(body), 400, ['paymentToken']]);
     }
     const bad = await post({ items: [{ sku, quantity: 1 }], paymentMethod: 'cash' });
     expect([bad.status, bad.body.error.issues.map((i: { path: string }) => i.path)]).toEqual([400, ['paymentMethod']]);
+    // An account that never signed in with a wallet could never pay: refused at once, nothing written.
+    const emailOnly = await call(p.url, 'POST', '/orders', { token: await tokenFor(randomUUID()), body: { items: [{ sku, quantity: 1 }], paymentMethod: 'crypto' } });
+    expect([emailOnly.status, emailOnly.body.error.issues.map((i: { path: string }) => i.path)]).toEqual([422, ['paymentMethod']]);
+    expect(emailOnly.body.error.message).toContain('POST /web3/verify');
   });
 });
