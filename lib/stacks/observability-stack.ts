@@ -143,6 +143,15 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
+    // Stablecoins reached the shop's wallet from a wallet with no account, or from a customer with no
+    // waiting crypto order: nothing records whose they are (Web3PaymentWatcher logs each transaction).
+    alarm('CryptoPaymentsUnattributed', {
+      alarmDescription: 'Stablecoin transfers to the shop wallet that no order can take and no account claims (Shop/CryptoPaymentsUnattributed, service=web3): the Web3PaymentWatcher log "crypto payment not attributable to an order" names each transaction and sender',
+      metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'CryptoPaymentsUnattributed', dimensionsMap: { service: 'web3' }, period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
     // SES puts an account under review above a 5% bounce rate (and pauses sending at 10%): alarm first.
     alarm('SesBounceRate', {
       alarmDescription: 'The SES bounce rate is above 4% (AWS/SES Reputation.BounceRate): SES reviews the account above 5% and may pause sending; check the FAILED notifications and where the bounced addresses come from',
@@ -320,9 +329,9 @@ export class ObservabilityStack extends Stack {
         ],
         [
           new cloudwatch.GraphWidget({
-            title: 'Crypto payments: verified, refunds due',
+            title: 'Crypto payments: verified, refunds due, unattributed',
             width: 12,
-            left: [expr(search('CryptoPaymentsVerified'), 'verified'), expr(search('CryptoRefundsDue'), 'refunds due (alarm above 0)')],
+            left: [expr(search('CryptoPaymentsVerified'), 'verified'), expr(search('CryptoRefundsDue'), 'refunds due (alarm above 0)'), expr(search('CryptoPaymentsUnattributed'), 'unattributed (alarm above 0)')],
           }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms })],

@@ -88,24 +88,26 @@ describe('defaults (dev)', () => {
     expect(outputs.Web3RpcUrlSecretArn).toEqual({ Value: { Ref: id }, Description: expect.stringContaining('aws secretsmanager put-secret-value') });
   });
 
-  it('lets Web3Api, and no other function, read the RPC URL secret', () => {
+  it("lets the web3 service's functions (Web3Api, Web3PaymentWatcher), and no other function, read the RPC URL secret", () => {
     const id = rpcSecretId(s);
+    const chainHandlers = allHandlers().filter((h) => h.stores.includes('chain')).map((h) => h.name).sort();
+    expect(chainHandlers).toEqual(['Web3Api', 'Web3PaymentWatcher']);
     const withArn = (Object.values(s.templates.App.findResources('AWS::Lambda::Function')) as Resource[])
       .filter((f) => JSON.stringify(f.Properties.Environment ?? {}).includes(id))
-      .map((f) => f.Properties.Environment.Variables.HANDLER_NAME);
-    expect(withArn).toEqual(['Web3Api']);
-    const [fnId, fn] = functionOf(s, 'Web3Api');
-    const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
-    expect(fnId).toMatch(/^Web3Api/);
+      .map((f) => f.Properties.Environment.Variables.HANDLER_NAME)
+      .sort();
+    expect(withArn).toEqual(chainHandlers);
+    const roles = chainHandlers.map((h) => functionOf(s, h)[1].Properties.Role['Fn::GetAtt'][0] as string).sort();
     // Every policy in every stack that names the secret.
     const readers = Object.entries(s.templates).flatMap(([stack, t]) =>
       (Object.values(t.findResources('AWS::IAM::Policy')) as Resource[]).filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes(id)).map((p) => ({ stack, p })),
     );
-    expect(readers).toHaveLength(1);
-    expect(readers[0]!.stack).toBe('App');
-    expect(readers[0]!.p.Properties.Roles).toEqual([{ Ref: role }]);
-    const statements = (readers[0]!.p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>).filter((st) => JSON.stringify(st.Resource).includes(id));
-    expect(statements.flatMap((st) => [st.Action].flat()).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(readers.map((r) => r.stack)).toEqual(['App', 'App']);
+    expect(readers.flatMap((r) => (r.p.Properties.Roles as Array<{ Ref: string }>).map((x) => x.Ref)).sort()).toEqual(roles);
+    for (const r of readers) {
+      const statements = (r.p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>).filter((st) => JSON.stringify(st.Resource).includes(id));
+      expect(statements.flatMap((st) => [st.Action].flat()).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    }
     // No resource policy opens it to anyone else.
     expect(Object.keys(s.templates.Data.findResources('AWS::SecretsManager::ResourcePolicy'))).toEqual([]);
   });

@@ -11,6 +11,8 @@ import { forgetSecret, secretString } from '../../shared/adapters/secrets';
 import { logger } from '../../shared/powertools';
 import type { Web3Config } from '../config';
 import { ERC20_ABI } from '../domain/payment';
+
+const TRANSFER_EVENT = ERC20_ABI.find((x) => x.type === 'event' && x.name === 'Transfer')!;
 import { ChainUnavailableError } from '../domain/errors';
 
 /**
@@ -30,6 +32,8 @@ export interface Chain {
   hasCode(address: `0x${string}`): Promise<boolean>;
   /** ERC-1271 (deployed smart wallets) and ERC-6492 (not yet deployed ones) through eth_call. */
   verifyContractSignature(address: `0x${string}`, message: string, signature: Hex): Promise<boolean>;
+  /** The token's Transfer logs to `payee` in [fromBlock, toBlock], in chain order. */
+  transfersTo(token: `0x${string}`, payee: `0x${string}`, fromBlock: bigint, toBlock: bigint): Promise<Array<{ txHash: Hex; from: string; blockNumber: bigint }>>;
 }
 
 let cached: { key: string; chain: Promise<Chain> } | undefined;
@@ -97,6 +101,11 @@ async function connect(config: Web3Config): Promise<Chain> {
     },
     hasCode: (address) => call('eth_getCode', async () => ((await client.getCode({ address })) ?? '0x') !== '0x'),
     verifyContractSignature: (address, message, signature) => call('eth_call (ERC-1271)', () => client.verifyMessage({ address, message, signature })),
+    transfersTo: (token, payee, fromBlock, toBlock) =>
+      call('eth_getLogs', async () => {
+        const logs = await client.getLogs({ address: token, event: TRANSFER_EVENT, args: { to: payee }, fromBlock, toBlock, strict: true });
+        return logs.map((l) => ({ txHash: l.transactionHash, from: l.args.from, blockNumber: l.blockNumber }));
+      }),
   };
 }
 

@@ -120,3 +120,41 @@ export function takenKey(err: unknown): 'tx' | 'order' | undefined {
   if (e.constraint === 'crypto_payments_order_key') return 'order';
   return undefined;
 }
+
+/** The last block the payment watcher finished for (chain, token, payee), or undefined before its first run. */
+export async function watchedUpTo(chainId: number, token: string, payee: string): Promise<bigint | undefined> {
+  const r = await (await getPool()).query<{ last_block: string }>('SELECT last_block::text FROM chain_watch WHERE chain_id = $1::int AND token = $2::text AND payee = $3::text', [chainId, token.toLowerCase(), payee.toLowerCase()]);
+  return r.rows[0] ? BigInt(r.rows[0].last_block) : undefined;
+}
+
+/** Records how far the watcher got (never backwards: a slower concurrent run cannot undo a faster one). */
+export async function watchedTo(chainId: number, token: string, payee: string, block: bigint): Promise<void> {
+  await (await getPool()).query(
+    `INSERT INTO chain_watch (chain_id, token, payee, last_block) VALUES ($1::int, $2::text, $3::text, $4::bigint)
+     ON CONFLICT (chain_id, token, payee) DO UPDATE SET last_block = GREATEST(chain_watch.last_block, EXCLUDED.last_block), updated_at = now()`,
+    [chainId, token.toLowerCase(), payee.toLowerCase(), block.toString()],
+  );
+}
+
+/** The account of a wallet, or undefined for a wallet that never signed in. */
+export async function walletOwner(address: string): Promise<string | undefined> {
+  const r = await (await getPool()).query<{ user_id: string }>('SELECT user_id::text FROM wallet_accounts WHERE address = $1::text', [address.toLowerCase()]);
+  return r.rows[0]?.user_id;
+}
+
+/**
+ * The order a payment of this user most likely meant: the oldest crypto order still waiting for its
+ * payment (PENDING), else the newest crypto order whatever its state (the verification then records
+ * the payment for a refund). None when the user never ordered in crypto.
+ */
+export async function orderForPayment(userId: string): Promise<{ id: string; createdAt: Date } | undefined> {
+  const r = await (await getPool()).query<{ id: string; created_at: Date }>(
+    `(SELECT id::text, created_at, 0 AS rank FROM orders WHERE user_id = $1::text AND payment_method = 'crypto' AND status = 'PENDING' ORDER BY created_at, id LIMIT 1)
+     UNION ALL
+     (SELECT id::text, created_at, 1 AS rank FROM orders WHERE user_id = $1::text AND payment_method = 'crypto' ORDER BY created_at DESC, id DESC LIMIT 1)
+     ORDER BY rank LIMIT 1`,
+    [userId],
+  );
+  const row = r.rows[0];
+  return row && { id: row.id, createdAt: row.created_at };
+}

@@ -135,6 +135,18 @@ export const web3Service: ServiceDef = {
       stores: ['redis', 'postgres', 'chain', 'kafka-producer'],
       implemented: true,
     },
+    {
+      name: 'Web3PaymentWatcher',
+      kind: 'schedule',
+      entry: 'functions/web3/handlers/watcher.ts',
+      description: "Reads the token's transfers to the shop's wallet and verifies each one nobody verified, for the payer's oldest waiting crypto order (paid, or recorded for a refund; unattributable ones counted and alarmed)",
+      schedule: 'rate(1 minute)',
+      produces: ['payment-events'],
+      stores: ['postgres', 'chain', 'kafka-producer'],
+      timeoutSeconds: 60,
+      reservedConcurrency: 1,
+      implemented: true,
+    },
   ],
 };
 

@@ -148,6 +148,8 @@ const CAN: Record<DbService, Array<[string, string, unknown[]?]>> = {
     ['makes or finds a wallet account', `INSERT INTO wallet_accounts (address, user_id) VALUES ($1, $2::uuid) ON CONFLICT (address) DO UPDATE SET last_sign_in_at = now() RETURNING user_id, (xmax = 0) AS created`, [`0x${id().replace(/-/g, '').padEnd(40, '0')}`, id()]],
     ['reads a user\'s wallets', 'SELECT address FROM wallet_accounts WHERE user_id = $1::uuid', [id()]],
     ['reads an order\'s owner, state, method and total', 'SELECT id, user_id, status, payment_method, amount_cents, currency FROM orders WHERE id = $1::uuid', [id()]],
+    ['keeps the payment watcher\'s place', `INSERT INTO chain_watch (chain_id, token, payee, last_block) VALUES (1, '0x${'1'.repeat(40)}', '0x${'2'.repeat(40)}', 5) ON CONFLICT (chain_id, token, payee) DO UPDATE SET last_block = GREATEST(chain_watch.last_block, EXCLUDED.last_block), updated_at = now()`],
+    ['finds the order a payment meant (oldest waiting, else newest crypto order)', `SELECT id, created_at FROM orders WHERE user_id = $1 AND payment_method = 'crypto' AND status = 'PENDING' ORDER BY created_at, id LIMIT 1`, ['u']],
     ['sees whether the order\'s refund began', "SELECT EXISTS (SELECT 1 FROM processed_messages m WHERE m.order_id = $1::text AND m.step IN ('payment.refund-begun', 'payment.refund'))", [id()]],
     ['takes the order payment lock', 'SELECT pg_advisory_xact_lock(7, hashtext($1::text))', [id()]],
     ['reads crypto payments', 'SELECT * FROM crypto_payments WHERE order_id = $1::uuid', [id()]],

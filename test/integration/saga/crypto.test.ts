@@ -17,7 +17,11 @@ import { endpoints } from '../../../local/engines/endpoints';
 import { ensureLocalToken } from '../../../local/engines/chain';
 import { createTopics, startPlatform, type Platform } from '../../../local/runtime';
 import { manifest } from '../../../lib/manifest';
-import { call, pay, rpcUrl, signIn, wallet } from '../web3/helpers';
+import { call, chainClient, pay, rpcUrl, signIn, wallet } from '../web3/helpers';
+import { localWeb3Env } from '../../../local/runtime/env';
+import { web3Config } from '../../../functions/web3/config';
+import { resetChain } from '../../../functions/web3/adapters/chain';
+import { watchPayments } from '../../../functions/web3/use-cases/watch-payments';
 import type { PaymentProvider } from '../../../functions/payment/domain/provider';
 import { refundPayment } from '../../../functions/payment/use-cases/payments';
 import {
@@ -153,6 +157,60 @@ describe('a crypto order through the saga', () => {
     expect(failures[failures.length - 1]).toBe('CryptoOrderCancelledError');
     expect(failures.filter((e) => e === 'CryptoPaymentPendingError').length).toBeLessThan(31);
     expect(await stockOf(o.sku)).toBe(10);
+  });
+});
+
+describe('the payment watcher (Web3PaymentWatcher, the use case)', () => {
+  const config = () => web3Config({ ...process.env, ...localWeb3Env() });
+  afterEach(() => resetChain());
+  /** Runs the watcher until it has looked at `block` (each run reads at most MAX_BLOCK_RANGE blocks). */
+  async function watchUntil(block: bigint, hooks: Parameters<typeof watchPayments>[1] = {}) {
+    const runs = [];
+    for (let i = 0; i < 50; i++) {
+      const r = (await watchPayments(config(), hooks))!;
+      runs.push(r);
+      if (BigInt(r.toBlock) >= block) return runs;
+    }
+    throw new Error(`the watcher did not reach block ${block}: ${JSON.stringify(runs.slice(-3))}`);
+  }
+  const blockOf = async (txHash: `0x${string}`) => (await chainClient.getTransactionReceipt({ hash: txHash })).blockNumber;
+
+  it('a customer who pays and never calls the API: the watcher records the payment for their waiting order, and the saga confirms it', async () => {
+    const o = await cryptoOrder('watched');
+    await deliverOrderCreated(p, o.event);
+    await until('the reservation', async () => ((await stockOf(o.sku)) === 8 ? true : undefined));
+    const txHash = await pay(o.a, '25');
+    await watchUntil(await blockOf(txHash));
+    expect((await db().query('SELECT order_id::text, disposition FROM crypto_payments WHERE tx_hash = $1', [txHash])).rows).toEqual([{ order_id: o.orderId, disposition: 'ORDER' }]);
+    expect((await waitForOrderStatus(o.orderId)).status).toBe('CONFIRMED');
+  });
+
+  it('a transfer from a wallet that never signed in is counted as unattributed and not recorded', async () => {
+    const stranger = await wallet();
+    const txHash = await pay(stranger, '3');
+    let unattributed = 0;
+    const runs = await watchUntil(await blockOf(txHash), { onUnattributed: (n) => void (unattributed += n) });
+    expect(runs.reduce((n, r) => n + r.unattributed, 0)).toBeGreaterThanOrEqual(1);
+    expect(unattributed).toBeGreaterThanOrEqual(1);
+    expect((await db().query('SELECT 1 FROM crypto_payments WHERE tx_hash = $1', [txHash])).rowCount).toBe(0);
+  });
+
+  it('a payment for an order not reserved yet holds the watcher before its block; once the saga reserved, the next run records it', async () => {
+    const o = await cryptoOrder('watch-early');
+    const txHash = await pay(o.a, '25');
+    const block = await blockOf(txHash);
+    const runs = [];
+    for (let i = 0; i < 50; i++) {
+      const r = (await watchPayments(config()))!;
+      runs.push(r);
+      if (BigInt(r.toBlock) >= block - 1n || r.fromBlock === String(block)) break;
+    }
+    expect(BigInt(runs[runs.length - 1]!.toBlock)).toBeLessThan(block);
+    expect((await db().query('SELECT 1 FROM crypto_payments WHERE tx_hash = $1', [txHash])).rowCount).toBe(0);
+    await deliverOrderCreated(p, o.event);
+    await until('the reservation', async () => ((await stockOf(o.sku)) === 8 ? true : undefined));
+    await watchUntil(block);
+    expect((await waitForOrderStatus(o.orderId)).status).toBe('CONFIRMED');
   });
 });
 

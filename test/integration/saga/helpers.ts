@@ -11,7 +11,7 @@ import { envelope } from '../../../functions/shared/events';
 import { insertOrder } from '../../../functions/order/adapters/pg-orders';
 import { ORDER_CREATED_VERSION, type OrderCreated } from '../../../functions/order/domain/schemas';
 import { runMigrations } from '../../../functions/platform/migrations';
-import { manifest } from '../../../lib/manifest';
+import { allHandlers, manifest } from '../../../lib/manifest';
 
 export const CARDS = {
   approve: '4242424242424242',
@@ -69,9 +69,16 @@ export async function positionGroupAtEnd(groupId: string, topics: readonly strin
   }
 }
 
+/**
+ * Every store but the chain: the web3 payment watcher (a schedule) stays off in the saga tests' runtimes,
+ * which share the engines with the web3 tests and would record their payments in the background.
+ */
+const STORES_BUT_CHAIN = [...new Set(allHandlers(manifest).flatMap((h) => h.stores))].filter((s) => s !== 'chain');
+
 /** Platform options every saga test uses: own consumer group, no history, fast retries, in-memory executions. */
 export function platformOptions(extra: Partial<PlatformOptions> = {}): PlatformOptions {
   return {
+    stores: STORES_BUT_CHAIN,
     port: 0,
     awsPort: 0,
     executionStore: 'memory',

@@ -271,10 +271,11 @@ describe('POST /web3/payments/verify', () => {
     const alice = await wallet();
     const aliceSession = await signIn(alice);
     const mallory = await signIn(await wallet('0'));
-    const aliceOrder = await order(aliceSession.userId, 700);
     const malloryOrder = await order(mallory.userId, 700);
     const txHash = await pay(alice, '7');
     const stolen = await verify(mallory.token, { orderId: malloryOrder, txHash });
+    // Alice's order only now: a payment watcher elsewhere on these engines had no order of hers to give it to.
+    const aliceOrder = await order(aliceSession.userId, 700);
     expect([stolen.status, stolen.body.error.code]).toEqual([403, 'PAYER_NOT_LINKED']);
     expect(stolen.body.error.message).toContain(alice.address);
     expect((await verify(aliceSession.token, { orderId: aliceOrder, txHash })).status).toBe(200);
@@ -400,8 +401,9 @@ describe('verifyPayment against the chain (the use case, with this file\'s own s
     const a = await wallet();
     const s = await signIn(a);
     const orderId = await order(s.userId, 100);
-    const txHash = await pay(a, '1');
+    // Before the transfer, so a payment watcher running elsewhere on these engines decides the same.
     await db().query("INSERT INTO processed_messages (order_id, step) VALUES ($1, 'payment.refund-begun')", [orderId]);
+    const txHash = await pay(a, '1');
     const err = await verifyPayment(base(), { userId: s.userId, roles: [] }, { orderId, txHash }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OrderNotPayableError);
     expect((err as Error).message).toContain('being compensated');

@@ -55,4 +55,25 @@ describe('OffsetCommitter', () => {
     await expect(k.flush()).resolves.toBeUndefined();
     expect(c.calls).toHaveLength(1);
   });
+
+  it('after close (the consumer disconnected) a late batch commits nothing, and a commit failing then logs nothing', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const c = fakeConsumer(true);
+      const k = new OffsetCommitter(c, 200, 'g');
+      k.commitSoon('t', 0, '4');
+      const failing = k.flush(); // sent before the close, fails after it
+      k.close();
+      await failing;
+      k.commitSoon('t', 0, '5'); // a batch that finished during the disconnect
+      await jest.advanceTimersByTimeAsync(1000);
+      await k.flush();
+      expect(c.calls).toEqual([[{ topic: 't', partition: 0, offset: '4' }]]);
+      expect([...warn.mock.calls, ...log.mock.calls].map((x) => String(x[0]))).not.toContainEqual(expect.stringContaining('offset commit failed'));
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+    }
+  });
 });

@@ -5,7 +5,7 @@ describe('runnableHandlers: which consumers and schedules a local run starts', (
   it('starts every implemented one when no store list is given', () => {
     const skipped: string[] = [];
     expect(runnableHandlers(manifest, 'consumer', {}, (m) => skipped.push(m))).toEqual(['SagaStarter', 'CatalogProjector', 'NotificationConsumer']);
-    expect(runnableHandlers(manifest, 'schedule')).toEqual(['OrderOutboxRelay', 'OrderSagaSweeper', 'SagaStepRecordRetention', 'CatalogRelay']);
+    expect(runnableHandlers(manifest, 'schedule')).toEqual(['OrderOutboxRelay', 'OrderSagaSweeper', 'SagaStepRecordRetention', 'CatalogRelay', 'Web3PaymentWatcher']);
     expect(skipped).toEqual([]);
   });
 
@@ -25,5 +25,6 @@ describe('runnableHandlers: which consumers and schedules a local run starts', (
     expect(skipped).toContain('consumer CatalogProjector needs opensearch, redis, which this run does not have: not started');
     expect(skipped).toContain('schedule CatalogRelay needs docdb, which this run does not have: not started');
     expect(skipped).toContain('consumer NotificationConsumer needs email, which this run does not have: not started');
+    expect(skipped).toContain('schedule Web3PaymentWatcher needs chain, which this run does not have: not started');
   });
 });
