@@ -26,9 +26,19 @@ export interface StepOutcome<T> {
   readonly replayed: boolean;
 }
 
+/**
+ * Takes the per-order lock of a namespace, held until the transaction ends. Besides the payment
+ * steps, the `payment` lock orders a refund's start against a crypto payment's verification of the
+ * same order (functions/payment/adapters/pg-payments.ts `beginRefund`, functions/web3/adapters/pg-web3.ts
+ * `lockForPayment`): whichever comes second sees the other.
+ */
+export async function lockOrder(tx: PoolClient, ns: LockNamespace, orderId: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [NAMESPACE_IDS[ns], orderId]);
+}
+
 /** Takes the per-order lock (held until the transaction ends) and returns the recorded steps of the order. */
 export async function lockOrderSteps(tx: PoolClient, ns: LockNamespace, orderId: string): Promise<Map<string, unknown>> {
-  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [NAMESPACE_IDS[ns], orderId]);
+  await lockOrder(tx, ns, orderId);
   const r = await tx.query<{ step: string; result: unknown }>('SELECT step, result FROM processed_messages WHERE order_id = $1', [orderId]);
   return new Map(r.rows.map((row) => [row.step, row.result]));
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
@@ -14,6 +14,12 @@ const namespace = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Shop';
 
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({ serviceName, namespace });
+
+/** Adds `n` to a count metric and sends it now (EMF; the handlers that count are not wrapped by the Powertools middleware). */
+export function countMetric(name: string, n = 1): void {
+  metrics.addMetric(name, MetricUnit.Count, n);
+  metrics.publishStoredMetrics();
+}
 
 /** Tracing runs in Lambda (X-Ray active) unless POWERTOOLS_TRACE_ENABLED=false. */
 export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -2,12 +2,12 @@ import type { PoolClient } from 'pg';
 import { getPool, withTransaction } from '../../shared/adapters/pg';
 import { EmailRejectedError, type NotificationRow } from '../domain/ports';
 import type { NotificationRequest } from '../domain/events';
+import { isUuid } from '../../shared/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The user's email address (the user service's `users` table); undefined for no account (or an id that is not a uuid). */
 export async function findRecipient(userId: string): Promise<string | undefined> {
-  if (!UUID.test(userId)) return undefined;
+  if (!isUuid(userId)) return undefined;
   const r = await (await getPool()).query<{ email: string }>('SELECT email FROM users WHERE id = $1::uuid', [userId]);
   return r.rows[0]?.email;
 }

@@ -2,6 +2,7 @@ import { EnvelopeSchema } from '../../shared/events';
 import { OrderCompletedData, OrderFailedData } from '../../order/domain/schemas';
 import { UserRegisteredData } from '../../user/domain/schemas';
 import { orderCancelled, orderConfirmed, welcome, type Rendered } from './templates';
+import { isUuid } from '../../shared/uuid';
 
 /** A notification to send: which event asked for it, to which user, rendered. */
 export interface NotificationRequest extends Rendered {
@@ -17,7 +18,6 @@ export type ParsedEvent =
   /** Not JSON, not an envelope, or a known type whose data breaks its schema: dead-letter. */
   | { readonly kind: 'poison'; readonly error: string };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function issues(e: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }): string {
   return e.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
@@ -54,7 +54,7 @@ export function parseNotificationEvent(raw: string): ParsedEvent {
   const handle = HANDLED.get(env.data.type);
   if (!handle) return { kind: 'ignored', type: env.data.type };
   // The notifications table keys on (event_id, template): an envelope id is a uuid.
-  if (!UUID.test(env.data.id)) return { kind: 'poison', error: 'id: not a uuid' };
+  if (!isUuid(env.data.id)) return { kind: 'poison', error: 'id: not a uuid' };
   const out = handle(env.data.data);
   if (!out.ok) return { kind: 'poison', error: out.error };
   return { kind: 'notify', request: { ...out.rendered, eventId: env.data.id, eventType: env.data.type, userId: out.userId } };

@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import { getPool, unprepared, withTransaction } from '../../shared/adapters/pg';
 import type { OrderStatus, OrderView, PaymentMethod } from '../domain/schemas';
 import type { StepBody } from '../../shared/idempotency';
+import { isUuid } from '../../shared/uuid';
 
 /** PostgreSQL adapter of the order service. */
 export interface OrderRow {
@@ -377,11 +378,10 @@ export async function purgeStepRecords(retentionDays: number, windowSeconds: num
   });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Whether the user signed in with a wallet (the web3 service's wallet_accounts; a dev token's subject has none). */
 export async function hasWallet(userId: string): Promise<boolean> {
-  if (!UUID.test(userId)) return false;
+  if (!isUuid(userId)) return false;
   const r = await (await getPool()).query<{ yes: boolean }>('SELECT EXISTS (SELECT 1 FROM wallet_accounts WHERE user_id = $1::uuid) AS yes', [userId]);
   return r.rows[0]?.yes === true;
 }

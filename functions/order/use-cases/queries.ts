@@ -2,6 +2,7 @@ import { NotFoundError, ValidationError } from '../../shared/errors';
 import type { Caller } from '../../shared/http';
 import { getOrderView, listOrders } from '../adapters/pg-orders';
 import type { OrderView } from '../domain/schemas';
+import { isUuid } from '../../shared/uuid';
 
 /** One order of the caller; another user's order is a 404 (its existence is not disclosed). */
 export async function getOrder(caller: Caller, orderId: string): Promise<OrderView> {
@@ -16,7 +17,6 @@ export function encodeCursor(ts: string, id: string): string {
 }
 /** A cursor's timestamp exactly as listOrders writes it (UTC, microseconds). */
 const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A real instant: the format alone lets through 2020-02-30 or 25:00, which PostgreSQL refuses (a 500). */
 const realInstant = (ts: string) => {
   const ms = Date.parse(ts);
@@ -28,7 +28,7 @@ const realInstant = (ts: string) => {
 export function decodeCursor(cursor: string): { ts: string; id: string } {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && CURSOR_TS.test(v[0]) && realInstant(v[0]) && typeof v[1] === 'string' && UUID.test(v[1])) return { ts: v[0], id: v[1] };
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && CURSOR_TS.test(v[0]) && realInstant(v[0]) && typeof v[1] === 'string' && isUuid(v[1])) return { ts: v[0], id: v[1] };
   } catch {
     /* fall through */
   }

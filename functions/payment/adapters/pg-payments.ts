@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { getPool, withTransaction } from '../../shared/adapters/pg';
 import type { PaymentRecord, PaymentStatus } from '../domain/schemas';
-import type { StepBody } from '../../shared/idempotency';
+import { lockOrder, type StepBody } from '../../shared/idempotency';
 
 type Row = { order_id: string; status: PaymentStatus; amount_cents: string; currency: string; authorization_id: string; capture_id: string | null; refund_id: string | null };
 const toRecord = (r: Row): PaymentRecord => ({
@@ -135,20 +135,15 @@ export async function findCryptoPayment(orderId: string): Promise<CryptoPaymentR
 }
 
 /**
- * The lock that orders a refund's start against a crypto payment's verification of the same order
- * (functions/web3/adapters/pg-web3.ts takes the same one): a transaction-scoped advisory lock on
- * (7, hashtext(order id)). Whichever comes second sees the other: a refund that began first makes the
- * verification refuse; a payment recorded first is found by the refund and given back.
- */
-export const ORDER_PAYMENT_LOCK = 'SELECT pg_advisory_xact_lock(7, hashtext($1::text))';
-
-/**
  * Begins a refund: records `payment.refund-begun` (write-ahead, before any provider call; skipped when
- * already there) and reads the order's crypto payment, in one transaction under ORDER_PAYMENT_LOCK.
+ * already there) and reads the order's crypto payment, in one transaction under the order's `payment`
+ * lock, which a crypto payment's verification takes too (shared/idempotency.ts `lockOrder`): a refund
+ * that began first makes the verification record the payment for a refund; a payment recorded first
+ * is found here and given back.
  */
 export async function beginRefund(orderId: string, recordBegun: boolean): Promise<{ paymentMethod: string | undefined; crypto: CryptoPaymentRecord | undefined }> {
   return withTransaction(async (tx) => {
-    await tx.query(ORDER_PAYMENT_LOCK, [orderId]);
+    await lockOrder(tx, 'payment', orderId);
     if (recordBegun) await tx.query('INSERT INTO processed_messages (order_id, step) VALUES ($1::text, $2::text) ON CONFLICT (order_id, step) DO NOTHING', [orderId, 'payment.refund-begun']);
     const r = await tx.query<CryptoRow & { payment_method: string }>(
       `SELECT o.payment_method, ${CRYPTO_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}

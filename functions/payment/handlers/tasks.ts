@@ -1,6 +1,5 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import { metrics } from '../../shared/powertools';
+import { countMetric } from '../../shared/powertools';
 import { loadConfig } from '../../shared/config';
 import { taskHandler } from '../../shared/saga-task';
 import { ResilientPaymentProvider } from '../adapters/resilient-provider';
@@ -29,10 +28,7 @@ export const provider = new ResilientPaymentProvider(new SandboxPaymentProvider(
   halfOpenAfterMs: config.PAYMENT_BREAKER_HALF_OPEN_MS,
 });
 /** A crypto payment to pay back by hand: counted (Shop/CryptoRefundsDue, alarmed) beside its CryptoRefundDue event. */
-const onCryptoRefundDue = (): void => {
-  metrics.addMetric('CryptoRefundsDue', MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
-};
+const onCryptoRefundDue = (): void => countMetric('CryptoRefundsDue');
 const deps = { provider, onCryptoRefundDue };
 
 /** PaymentTasks: AuthorizePayment, CapturePayment, RefundPayment (refund or void) states. */

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { getPool } from '../../shared/adapters/pg';
 import type { UserRole } from '../domain/schemas';
+import { isUuid } from '../../shared/uuid';
 
 export interface UserRow {
   readonly id: string;
@@ -31,11 +32,10 @@ export async function findByEmail(email: string): Promise<UserRow | undefined> {
   return r.rows[0];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The account of an id; undefined for an id that is not a uuid (a dev token's `sub`) or has no row. */
 export async function findById(id: string): Promise<UserRow | undefined> {
-  if (!UUID.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const r = await (await getPool()).query<UserRow>('SELECT id, email, password_hash, name, roles, created_at FROM users WHERE id = $1::uuid', [id]);
   return r.rows[0];
 }

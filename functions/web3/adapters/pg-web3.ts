@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
 import { getPool } from '../../shared/adapters/pg';
+import { lockOrder } from '../../shared/idempotency';
+import { isUuid } from '../../shared/uuid';
 import type { OrderAtPayment } from '../domain/payment';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Addresses are stored in lower case (the check constraint says so); responses checksum them. */
 
@@ -22,7 +22,7 @@ export async function upsertWalletAccount(address: string, newUserId: string): P
 
 /** The wallets a user signed in with (lower case). */
 export async function walletsOf(userId: string): Promise<Set<string>> {
-  if (!UUID.test(userId)) return new Set(); // a dev token's made-up subject has no wallet
+  if (!isUuid(userId)) return new Set(); // a dev token's made-up subject has no wallet
   const r = await (await getPool()).query<{ address: string }>('SELECT address FROM wallet_accounts WHERE user_id = $1::uuid', [userId]);
   return new Set(r.rows.map((x) => x.address));
 }
@@ -81,14 +81,14 @@ export interface NewCryptoPayment {
 }
 
 /**
- * Inside the insert's transaction: takes the lock a refund's start takes (the payment service's
- * ORDER_PAYMENT_LOCK, the same key), then reads the order as the payment finds it (domain/payment.ts
+ * Inside the insert's transaction: takes the order's `payment` lock, which a refund's start takes too
+ * (shared/idempotency.ts `lockOrder`), then reads the order as the payment finds it (domain/payment.ts
  * `dispose`): its method and state, whether the saga reserved its stock and began to give its money
  * back, and which transaction already pays it. After this, a refund that starts later finds the
  * payment this transaction records.
  */
 export async function lockForPayment(tx: PoolClient, orderId: string): Promise<OrderAtPayment | undefined> {
-  await tx.query('SELECT pg_advisory_xact_lock(7, hashtext($1::text))', [orderId]);
+  await lockOrder(tx, 'payment', orderId);
   const r = await tx.query<{ payment_method: string; status: string; reserved: boolean; refund_started: boolean; paid_by: string | null }>(
     `SELECT o.payment_method, o.status,
             EXISTS (SELECT 1 FROM processed_messages m WHERE m.order_id = $1::text AND m.step = 'inventory.reserve') AS reserved,

@@ -1,6 +1,5 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { NotFoundError } from '../../shared/errors';
-import { metrics } from '../../shared/powertools';
+import { countMetric } from '../../shared/powertools';
 import { httpHandler, json, parseBody, requireCaller } from '../../shared/http';
 import { web3Config } from '../config';
 import { PaymentVerifyBodySchema, VerifyBodySchema } from '../domain/schemas';
@@ -9,11 +8,7 @@ import { verifyPayment } from '../use-cases/verify-payment';
 
 const config = web3Config();
 /** A payment recorded now (not a replay): Shop/CryptoPaymentsVerified, or Shop/CryptoRefundsDue when its order could not take it (alarmed). */
-const count = (name: string) => (): void => {
-  metrics.addMetric(name, MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
-};
-const hooks = { onVerified: count('CryptoPaymentsVerified'), onRefundDue: count('CryptoRefundsDue') };
+const hooks = { onVerified: () => countMetric('CryptoPaymentsVerified'), onRefundDue: () => countMetric('CryptoRefundsDue') };
 
 /** Web3Api: POST /web3/nonce, POST /web3/verify, POST /web3/payments/verify (thin adapter). */
 export const handler = httpHandler(async (event) => {

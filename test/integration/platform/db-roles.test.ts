@@ -129,7 +129,7 @@ const CAN: Record<DbService, Array<[string, string, unknown[]?]>> = {
     ['forgets it with the refund', 'SELECT saga_refund_finished($1::text)', [id()]],
     ['reads the order\'s payment method and state', 'SELECT payment_method, status FROM orders WHERE id = $1::uuid', [id()]],
     ['reads the order\'s verified crypto payment', 'SELECT chain_id, tx_hash, token, payer, amount, amount_cents, currency FROM crypto_payments WHERE order_id = $1::uuid', [id()]],
-    ['takes the order payment lock', 'SELECT pg_advisory_xact_lock(7, hashtext($1::text))', [id()]],
+    ['takes the order payment lock', 'SELECT pg_advisory_xact_lock(41003, hashtext($1::text))', [id()]],
   ],
   user: [
     ['registers', 'INSERT INTO users (id, email, password_hash, name) VALUES ($1::uuid, $2, $3, NULL) RETURNING roles, created_at', [id(), `${Date.now()}@db-roles.example`, 'x'.repeat(60)]],
@@ -151,7 +151,7 @@ const CAN: Record<DbService, Array<[string, string, unknown[]?]>> = {
     ['keeps the payment watcher\'s place', `INSERT INTO chain_watch (chain_id, token, payee, last_block) VALUES (1, '0x${'1'.repeat(40)}', '0x${'2'.repeat(40)}', 5) ON CONFLICT (chain_id, token, payee) DO UPDATE SET last_block = GREATEST(chain_watch.last_block, EXCLUDED.last_block), updated_at = now()`],
     ['finds the order a payment meant (oldest waiting, else newest crypto order)', `SELECT id, created_at FROM orders WHERE user_id = $1 AND payment_method = 'crypto' AND status = 'PENDING' ORDER BY created_at, id LIMIT 1`, ['u']],
     ['sees whether the order\'s refund began', "SELECT EXISTS (SELECT 1 FROM processed_messages m WHERE m.order_id = $1::text AND m.step IN ('payment.refund-begun', 'payment.refund'))", [id()]],
-    ['takes the order payment lock', 'SELECT pg_advisory_xact_lock(7, hashtext($1::text))', [id()]],
+    ['takes the order payment lock', 'SELECT pg_advisory_xact_lock(41003, hashtext($1::text))', [id()]],
     ['reads crypto payments', 'SELECT * FROM crypto_payments WHERE order_id = $1::uuid', [id()]],
     ['writes an outbox row', OUTBOX_ROW, [id()]],
     ['forgets sent rows', 'DELETE FROM outbox WHERE id = ANY($1::bigint[])', [[-1]]],
